@@ -1,0 +1,695 @@
+"""Search spaces: what scikit-learn users already write, validated and mapped to the unit cube.
+
+A search space is built from the ``param_distributions`` a user would hand to
+:class:`~sklearn.model_selection.RandomizedSearchCV`: a dict, or a list of dicts for
+conditional sub-spaces, whose values are lists of choices, frozen ``scipy.stats``
+distributions, or skhpo's own :class:`Real`, :class:`Integer` and :class:`Categorical`.
+
+Every strategy works on *unit points*: one coordinate in ``[0, 1]`` per dimension, plus
+one leading coordinate that selects the sub-space when there are several. Each dimension
+maps a coordinate to a value through its quantile function (``from_unit``) and back
+(``to_unit``), so that a uniform coordinate samples the dimension's prior: uniform for
+:class:`Real`, log-uniform for ``Real(..., log=True)``, the distribution itself for a
+``scipy.stats`` object. :meth:`SearchSpace.features` one-hot encodes categorical
+coordinates for surrogate models.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+__all__ = ["Real", "Integer", "Categorical", "Dimension", "SearchSpace"]
+
+# Continuous quantile functions are evaluated on [_EPS, 1 - _EPS] so that distributions
+# with unbounded support never produce infinite values.
+_EPS = 1e-9
+
+
+def _native(value: Any) -> Any:
+    """Return numpy scalars as the equivalent Python scalar, anything else unchanged."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _check_real(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value!r}.")
+    return value
+
+
+class Dimension:
+    """One searched parameter: a prior over values and its map to ``[0, 1]``.
+
+    Subclasses implement the vectorised quantile map ``from_unit``, its inverse
+    ``to_unit``, and a few facts used by the strategies (``n_values``, ``n_features``).
+    """
+
+    #: number of distinct values, ``math.inf`` for continuous dimensions
+    n_values: float = math.inf
+    #: number of columns this dimension takes in :meth:`SearchSpace.features`
+    n_features: int = 1
+
+    def from_unit(self, u: np.ndarray) -> list:
+        """Values (native Python objects) at unit coordinates ``u``."""
+        raise NotImplementedError
+
+    def to_unit(self, value: Any) -> float:
+        """The unit coordinate of ``value`` (the centre of its bin for discrete values)."""
+        raise NotImplementedError
+
+    def snap(self, u: np.ndarray) -> np.ndarray:
+        """Canonical coordinates: ``to_unit(from_unit(u))``, vectorised."""
+        return np.clip(u, 0.0, 1.0)
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is one this dimension can produce."""
+        raise NotImplementedError
+
+    def grid_unit(self) -> np.ndarray:
+        """Coordinates of every value of a finite dimension."""
+        raise ValueError(f"{self!r} has infinitely many values.")
+
+    def features(self, u: np.ndarray) -> np.ndarray:
+        """Surrogate-model features of coordinates ``u``: shape ``(len(u), n_features)``."""
+        return np.asarray(u, dtype=float).reshape(-1, 1)
+
+    def validate(self, name: str) -> None:
+        """Raise a clear error, naming the parameter, if this prior cannot be searched."""
+
+
+class Real(Dimension):
+    """A real-valued parameter in ``[low, high]``.
+
+    Parameters
+    ----------
+    low, high : float
+        Inclusive bounds, ``low < high``.
+    log : bool, default=False
+        Search on a log scale (requires ``low > 0``): the prior is log-uniform.
+    """
+
+    __slots__ = ("low", "high", "log")
+
+    def __init__(self, low: float, high: float, log: bool = False):
+        low = _check_real(low, "Real: low")
+        high = _check_real(high, "Real: high")
+        if not isinstance(log, (bool, np.bool_)):
+            raise TypeError(f"Real: log must be a bool, got {log!r}.")
+        if low >= high:
+            raise ValueError(f"Real: low must be < high, got low={low!r}, high={high!r}.")
+        if log and low <= 0:
+            raise ValueError(f"Real: low must be > 0 when log=True, got low={low!r}.")
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+        object.__setattr__(self, "log", bool(log))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable.")
+
+    def __repr__(self):
+        log = ", log=True" if self.log else ""
+        return f"Real({self.low!r}, {self.high!r}{log})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.low, self.high, self.log) == (
+            other.low,
+            other.high,
+            other.log,
+        )
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.low, self.high, self.log))
+
+    def __reduce__(self):
+        return (type(self), (self.low, self.high, self.log))
+
+    def _scale(self):
+        if self.log:
+            return math.log(self.low), math.log(self.high)
+        return self.low, self.high
+
+    def from_unit(self, u):
+        lo, hi = self._scale()
+        v = lo + np.clip(np.asarray(u, dtype=float), 0.0, 1.0) * (hi - lo)
+        if self.log:
+            v = np.exp(v)
+        return [float(x) for x in np.clip(v, self.low, self.high)]
+
+    def to_unit(self, value):
+        lo, hi = self._scale()
+        v = math.log(value) if self.log else float(value)
+        return float(min(1.0, max(0.0, (v - lo) / (hi - lo))))
+
+    def contains(self, value):
+        return (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
+
+class Integer(Dimension):
+    """An integer parameter in ``[low, high]``, both inclusive.
+
+    Each integer owns an equal share of the unit interval (of its logarithm when
+    ``log=True``), so a uniform coordinate samples a uniform (log-uniform) integer.
+
+    Parameters
+    ----------
+    low, high : int
+        Inclusive bounds, ``low < high``.
+    log : bool, default=False
+        Search on a log scale (requires ``low >= 1``).
+    """
+
+    __slots__ = ("low", "high", "log")
+
+    def __init__(self, low: int, high: int, log: bool = False):
+        for what, v in (("low", low), ("high", high)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"Integer: {what} must be an int, got {v!r}.")
+        if not isinstance(log, (bool, np.bool_)):
+            raise TypeError(f"Integer: log must be a bool, got {log!r}.")
+        low, high = int(low), int(high)
+        if low >= high:
+            raise ValueError(
+                f"Integer: low must be < high, got low={low!r}, high={high!r}."
+            )
+        if log and low <= 0:
+            raise ValueError(f"Integer: low must be > 0 when log=True, got low={low!r}.")
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+        object.__setattr__(self, "log", bool(log))
+
+    __setattr__ = Real.__setattr__
+    __eq__ = Real.__eq__
+    __hash__ = Real.__hash__
+    __reduce__ = Real.__reduce__
+
+    def __repr__(self):
+        log = ", log=True" if self.log else ""
+        return f"Integer({self.low!r}, {self.high!r}{log})"
+
+    @property
+    def n_values(self):
+        return self.high - self.low + 1
+
+    def _scale(self):
+        lo, hi = self.low - 0.5, self.high + 0.5
+        if self.log:
+            return math.log(lo), math.log(hi)
+        return lo, hi
+
+    def _values(self, u):
+        lo, hi = self._scale()
+        v = lo + np.clip(np.asarray(u, dtype=float), 0.0, 1.0) * (hi - lo)
+        if self.log:
+            v = np.exp(v)
+        return np.clip(np.floor(v + 0.5), self.low, self.high)
+
+    def _unit_of(self, values):
+        lo, hi = self._scale()
+        # the centre of each integer's bin (in log space when log=True)
+        if self.log:
+            centre = 0.5 * (np.log(values - 0.5) + np.log(values + 0.5))
+        else:
+            centre = values
+        return np.clip((centre - lo) / (hi - lo), 0.0, 1.0)
+
+    def from_unit(self, u):
+        return [int(x) for x in self._values(u)]
+
+    def to_unit(self, value):
+        return float(self._unit_of(np.float64(value)))
+
+    def snap(self, u):
+        return self._unit_of(self._values(u))
+
+    def contains(self, value):
+        return (
+            isinstance(value, numbers.Integral)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
+    def grid_unit(self):
+        return self._unit_of(np.arange(self.low, self.high + 1, dtype=float))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that never raises (arrays, estimators and other objects as choices)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        # 1 and 1.0 are the same choice, True and 1 are not
+        if not (
+            isinstance(a, numbers.Number)
+            and isinstance(b, numbers.Number)
+            and not isinstance(a, bool)
+            and not isinstance(b, bool)
+        ):
+            return False
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. the truth value of an array is ambiguous
+        return False
+
+
+class Categorical(Dimension):
+    """A parameter that takes one of a list of choices, each with equal prior mass.
+
+    Choices may be any objects: numbers, strings, ``None``, tuples, estimators.
+    Numpy scalars are handed out as the equivalent Python scalars.
+
+    Parameters
+    ----------
+    choices : sequence
+        The values to choose from; at least one.
+    """
+
+    __slots__ = ("choices", "_canonical")
+
+    def __init__(self, choices):
+        if isinstance(choices, (str, bytes)) or isinstance(choices, Mapping):
+            raise TypeError(
+                f"Categorical: choices must be a list of values, got {choices!r}."
+            )
+        try:
+            choices = tuple(_native(c) for c in choices)
+        except TypeError:
+            raise TypeError(
+                f"Categorical: choices must be a list of values, got {choices!r}."
+            ) from None
+        if not choices:
+            raise ValueError("Categorical: choices must not be empty.")
+        object.__setattr__(self, "choices", choices)
+        # index of the first choice equal to each choice: duplicates are one point
+        canonical = []
+        for i, c in enumerate(choices):
+            canonical.append(next(j for j in range(i + 1) if _same(choices[j], c)))
+        object.__setattr__(self, "_canonical", np.asarray(canonical))
+
+    __setattr__ = Real.__setattr__
+
+    def __repr__(self):
+        return f"Categorical({list(self.choices)!r})"
+
+    def __eq__(self, other):
+        return (
+            type(other) is type(self)
+            and len(self.choices) == len(other.choices)
+            and all(_same(a, b) for a, b in zip(self.choices, other.choices))
+        )
+
+    def __hash__(self):
+        return hash((type(self).__name__, len(self.choices)))
+
+    def __reduce__(self):
+        return (type(self), (list(self.choices),))
+
+    @property
+    def n_values(self):
+        return len(np.unique(self._canonical))
+
+    @property
+    def n_features(self):
+        return len(self.choices)
+
+    def _index(self, u):
+        k = len(self.choices)
+        idx = np.floor(np.clip(np.asarray(u, dtype=float), 0.0, 1.0) * k)
+        return self._canonical[np.clip(idx, 0, k - 1).astype(int)]
+
+    def index(self, value) -> int:
+        """Position of ``value`` among the choices (``ValueError`` if absent)."""
+        for i, c in enumerate(self.choices):
+            if c is value:
+                return int(self._canonical[i])
+        for i, c in enumerate(self.choices):
+            if _same(c, value):
+                return int(self._canonical[i])
+        raise ValueError(f"{value!r} is not one of {list(self.choices)!r}.")
+
+    def from_unit(self, u):
+        return [self.choices[i] for i in np.atleast_1d(self._index(u))]
+
+    def to_unit(self, value):
+        return (self.index(value) + 0.5) / len(self.choices)
+
+    def snap(self, u):
+        return (self._index(u) + 0.5) / len(self.choices)
+
+    def contains(self, value):
+        try:
+            self.index(value)
+        except ValueError:
+            return False
+        return True
+
+    def grid_unit(self):
+        return (np.unique(self._canonical) + 0.5) / len(self.choices)
+
+    def features(self, u):
+        idx = np.atleast_1d(self._index(u))
+        out = np.zeros((len(idx), len(self.choices)))
+        out[np.arange(len(idx)), idx] = 1.0
+        return out
+
+
+class _Distribution(Dimension):
+    """A frozen ``scipy.stats`` distribution, searched through its quantile function.
+
+    The unit coordinate of a value is its CDF (the middle of its probability mass for a
+    discrete distribution), so the surrogate sees a ``loguniform`` axis on a log scale.
+    """
+
+    def __init__(self, dist):
+        self.dist = dist
+        self.discrete = isinstance(getattr(dist, "dist", None), stats.rv_discrete)
+        low, high = dist.support()
+        self.low, self.high = float(low), float(high)
+
+    def __repr__(self):
+        d = self.dist
+        name = getattr(getattr(d, "dist", None), "name", type(d).__name__)
+        args = ", ".join([repr(a) for a in getattr(d, "args", ())])
+        kwds = ", ".join(f"{k}={v!r}" for k, v in getattr(d, "kwds", {}).items())
+        return f"{name}({', '.join(x for x in (args, kwds) if x)})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.dist is self.dist
+
+    def __hash__(self):
+        return id(self.dist)
+
+    @property
+    def n_values(self):
+        if self.discrete and math.isfinite(self.low) and math.isfinite(self.high):
+            return int(self.high - self.low + 1)
+        return math.inf
+
+    def validate(self, name):
+        with np.errstate(all="ignore"):
+            probe = np.asarray(self.dist.ppf([_EPS, 0.5, 1 - _EPS]), dtype=float)
+        if not np.all(np.isfinite(probe)):
+            raise ValueError(
+                f"param_distributions[{name!r}]: the distribution {self!r} has invalid "
+                "parameters (its quantile function is not finite)."
+            )
+
+    def _values(self, u):
+        u = np.clip(np.asarray(u, dtype=float), _EPS, 1.0 - _EPS)
+        v = np.asarray(self.dist.ppf(u), dtype=float)
+        return np.clip(v, self.low, self.high)
+
+    def _unit_of(self, values):
+        values = np.asarray(values, dtype=float)
+        if self.discrete:
+            u = 0.5 * (self.dist.cdf(values - 1) + self.dist.cdf(values))
+        else:
+            u = self.dist.cdf(values)
+        return np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+
+    def from_unit(self, u):
+        cast = int if self.discrete else float
+        return [cast(x) for x in np.atleast_1d(self._values(u))]
+
+    def to_unit(self, value):
+        return float(self._unit_of(value))
+
+    def snap(self, u):
+        if self.discrete:
+            return self._unit_of(self._values(u))
+        return np.clip(u, 0.0, 1.0)
+
+    def contains(self, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        if self.discrete and not float(value).is_integer():
+            return False
+        return self.low <= value <= self.high
+
+    def grid_unit(self):
+        if not math.isfinite(self.n_values):
+            return super().grid_unit()
+        return self._unit_of(np.arange(self.low, self.high + 1))
+
+
+def as_dimension(name: str, value: Any) -> Dimension:
+    """The :class:`Dimension` for one entry ``name: value`` of ``param_distributions``."""
+    if isinstance(value, Dimension):
+        dim = value
+    elif hasattr(value, "ppf") and hasattr(value, "cdf") and hasattr(value, "rvs"):
+        dim = _Distribution(value)
+    elif hasattr(value, "rvs"):
+        raise TypeError(
+            f"param_distributions[{name!r}]: {value!r} has rvs() but no ppf()/cdf(); "
+            "skhpo needs a frozen scipy.stats distribution, a list of choices, or "
+            "skhpo.space.Real/Integer/Categorical."
+        )
+    elif isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise TypeError(
+            f"param_distributions[{name!r}] must be a list of choices, a frozen "
+            "scipy.stats distribution or skhpo.space.Real/Integer/Categorical; "
+            f"got {type(value).__name__} {value!r}."
+        )
+    else:
+        try:
+            dim = Categorical(value)
+        except ValueError:
+            raise ValueError(
+                f"param_distributions[{name!r}] is an empty list of choices."
+            ) from None
+    dim.validate(name)
+    return dim
+
+
+class SearchSpace:
+    """A validated search space: one or several sub-spaces of named dimensions.
+
+    Parameters
+    ----------
+    param_distributions : dict or list of dict
+        As for :class:`~sklearn.model_selection.RandomizedSearchCV`: parameter names to
+        lists of choices, frozen ``scipy.stats`` distributions or skhpo dimensions. A
+        list of dicts declares conditional sub-spaces; each sub-space is chosen with equal
+        prior probability. A :class:`SearchSpace` is accepted and returned as is by
+        :meth:`from_user`.
+
+    Attributes
+    ----------
+    subspaces : tuple of tuple of (str, Dimension)
+        The sub-spaces, each with its parameters in sorted order.
+    n_coords : int
+        Length of a unit point (plus one selector coordinate with several sub-spaces).
+    n_features : int
+        Length of a feature vector (:meth:`features`).
+    """
+
+    def __init__(self, param_distributions):
+        if isinstance(param_distributions, Mapping):
+            dicts = [param_distributions]
+        elif isinstance(param_distributions, (list, tuple)):
+            dicts = list(param_distributions)
+            if not dicts:
+                raise ValueError("param_distributions must not be an empty list.")
+        else:
+            raise TypeError(
+                "param_distributions must be a dict or a list of dicts, got "
+                f"{type(param_distributions).__name__}."
+            )
+        subspaces = []
+        for i, d in enumerate(dicts):
+            if not isinstance(d, Mapping):
+                raise TypeError(
+                    f"param_distributions[{i}] must be a dict, got {type(d).__name__}."
+                )
+            for key in d:
+                if not isinstance(key, str):
+                    raise TypeError(
+                        f"param_distributions keys must be parameter names (str), "
+                        f"got {key!r}."
+                    )
+            subspaces.append(tuple((k, as_dimension(k, d[k])) for k in sorted(d)))
+        self.subspaces = tuple(subspaces)
+        self._selector = len(subspaces) > 1
+        offset = int(self._selector)
+        self._slices = []
+        for sub in self.subspaces:
+            self._slices.append(slice(offset, offset + len(sub)))
+            offset += len(sub)
+        self.n_coords = offset
+        self.n_features = (len(subspaces) if self._selector else 0) + sum(
+            dim.n_features for sub in self.subspaces for _, dim in sub
+        )
+
+    @classmethod
+    def from_user(cls, param_distributions) -> SearchSpace:
+        """A :class:`SearchSpace` from ``param_distributions`` (or the space itself)."""
+        if isinstance(param_distributions, SearchSpace):
+            return param_distributions
+        return cls(param_distributions)
+
+    def __repr__(self):
+        subs = [
+            "{" + ", ".join(f"{k!r}: {d!r}" for k, d in sub) + "}" for sub in self.subspaces
+        ]
+        return f"SearchSpace({subs[0] if len(subs) == 1 else '[' + ', '.join(subs) + ']'})"
+
+    @property
+    def names(self) -> list[str]:
+        """Every parameter name, in sub-space order, without repeats."""
+        return list(dict.fromkeys(k for sub in self.subspaces for k, _ in sub))
+
+    @property
+    def size(self) -> float:
+        """Number of distinct points, ``math.inf`` if any dimension is continuous."""
+        return sum(math.prod(d.n_values for _, d in sub) for sub in self.subspaces)
+
+    # -- unit points -------------------------------------------------------------------
+
+    def subspace_index(self, U: np.ndarray) -> np.ndarray:
+        """Which sub-space each unit point belongs to."""
+        U = np.atleast_2d(U)
+        if not self._selector:
+            return np.zeros(len(U), dtype=int)
+        m = len(self.subspaces)
+        return np.clip(np.floor(U[:, 0] * m), 0, m - 1).astype(int)
+
+    def snap(self, U: np.ndarray) -> np.ndarray:
+        """Canonical unit points: discrete coordinates at the centre of their bins and
+        the coordinates of inactive sub-spaces at 0."""
+        U = np.clip(np.array(np.atleast_2d(U), dtype=float), 0.0, 1.0)
+        out = np.zeros_like(U)
+        sub = self.subspace_index(U)
+        if self._selector:
+            out[:, 0] = (sub + 0.5) / len(self.subspaces)
+        for s, (dims, sl) in enumerate(zip(self.subspaces, self._slices)):
+            rows = sub == s
+            if not rows.any():
+                continue
+            for j, (_, dim) in enumerate(dims):
+                col = sl.start + j
+                out[rows, col] = dim.snap(U[rows, col])
+        return out
+
+    def sample(self, n: int, rng: np.random.RandomState) -> np.ndarray:
+        """``n`` snapped unit points drawn from the prior."""
+        return self.snap(rng.uniform(size=(n, self.n_coords)))
+
+    def sobol(self, n: int, rng: np.random.RandomState) -> np.ndarray:
+        """``n`` snapped unit points of a scrambled Sobol' sequence (a space-filling
+        design that still follows each dimension's prior)."""
+        if n <= 0:
+            return np.zeros((0, self.n_coords))
+        if self.n_coords == 0:
+            return np.zeros((n, 0))
+        sampler = qmc.Sobol(self.n_coords, scramble=True, seed=rng.randint(2**31 - 1))
+        U = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
+        return self.snap(U)
+
+    def grid(self) -> np.ndarray:
+        """Every point of a finite space, as snapped unit points."""
+        blocks = []
+        m = len(self.subspaces)
+        for s, (dims, sl) in enumerate(zip(self.subspaces, self._slices)):
+            axes = [dim.grid_unit() for _, dim in dims]
+            n = math.prod(len(a) for a in axes)
+            block = np.zeros((n, self.n_coords))
+            if self._selector:
+                block[:, 0] = (s + 0.5) / m
+            if axes:
+                mesh = np.meshgrid(*axes, indexing="ij")
+                for j, g in enumerate(mesh):
+                    block[:, sl.start + j] = g.ravel()
+            blocks.append(block)
+        return np.vstack(blocks)
+
+    def decode(self, U: np.ndarray) -> list[dict]:
+        """Parameter dicts (native Python values) of unit points."""
+        U = np.atleast_2d(U)
+        out = []
+        for row, s in zip(U, self.subspace_index(U)):
+            sl = self._slices[s]
+            out.append(
+                {
+                    name: dim.from_unit(row[sl.start + j : sl.start + j + 1])[0]
+                    for j, (name, dim) in enumerate(self.subspaces[s])
+                }
+            )
+        return out
+
+    def encode(self, params: Mapping) -> np.ndarray:
+        """The snapped unit point of a parameter dict.
+
+        Raises ``ValueError`` when ``params`` belongs to no sub-space.
+        """
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a dict, got {type(params).__name__}.")
+        keys = set(params)
+        problems = []
+        for s, (dims, sl) in enumerate(zip(self.subspaces, self._slices)):
+            if keys != {k for k, _ in dims}:
+                problems.append(f"sub-space {s} has parameters {sorted(k for k, _ in dims)}")
+                continue
+            bad = [k for k, dim in dims if not dim.contains(params[k])]
+            if bad:
+                problems.append(
+                    f"sub-space {s}: "
+                    + ", ".join(f"{k}={params[k]!r} is outside {d!r}" for k, d in dims if k in bad)
+                )
+                continue
+            u = np.zeros(self.n_coords)
+            if self._selector:
+                u[0] = (s + 0.5) / len(self.subspaces)
+            for j, (k, dim) in enumerate(dims):
+                u[sl.start + j] = dim.to_unit(params[k])
+            return self.snap(u)[0]
+        raise ValueError(
+            f"{dict(params)!r} is not a point of the search space: " + "; ".join(problems)
+        )
+
+    def features(self, U: np.ndarray) -> np.ndarray:
+        """Surrogate features of snapped unit points: the sub-space one-hot, then each
+        dimension's features (one-hot for categoricals), zero where inactive."""
+        U = np.atleast_2d(U)
+        sub = self.subspace_index(U)
+        cols = []
+        if self._selector:
+            cols.append(np.eye(len(self.subspaces))[sub])
+        for s, (dims, sl) in enumerate(zip(self.subspaces, self._slices)):
+            active = (sub == s)[:, None]
+            for j, (_, dim) in enumerate(dims):
+                cols.append(dim.features(U[:, sl.start + j]) * active)
+        if not cols:
+            return np.zeros((len(U), 0))
+        return np.hstack(cols)
+
+    def active_mask(self, sub: int) -> np.ndarray:
+        """Boolean mask of the unit coordinates that sub-space ``sub`` uses."""
+        mask = np.zeros(self.n_coords, dtype=bool)
+        mask[self._slices[sub]] = True
+        if self._selector:
+            mask[0] = True
+        return mask
+
+    def is_discrete(self) -> np.ndarray:
+        """Boolean mask of the unit coordinates that take finitely many values."""
+        mask = np.zeros(self.n_coords, dtype=bool)
+        if self._selector:
+            mask[0] = True
+        for dims, sl in zip(self.subspaces, self._slices):
+            for j, (_, dim) in enumerate(dims):
+                mask[sl.start + j] = math.isfinite(dim.n_values)
+        return mask
