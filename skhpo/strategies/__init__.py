@@ -1,0 +1,6 @@
+"""Ask/tell optimisation strategies that know nothing of scikit-learn estimators."""
+
+from ._base import Strategy
+from ._bayes import BayesOptimizer
+
+__all__ = ["Strategy", "BayesOptimizer"]

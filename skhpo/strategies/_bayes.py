@@ -1,0 +1,221 @@
+"""Bayesian optimisation with a Gaussian-process surrogate, as an ask/tell strategy."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+from scipy import stats
+
+from .._acquisition import ACQUISITIONS
+from .._gp import GaussianProcess
+from ._base import Strategy, _key
+
+__all__ = ["BayesOptimizer"]
+
+# A finite space up to this size is searched exhaustively for the acquisition maximum.
+_MAX_ENUMERATE = 4096
+
+
+def _warp(losses: np.ndarray) -> np.ndarray:
+    """Standardise losses after a Yeo-Johnson power transform, which tames heavy
+    tails (a few catastrophic configurations would otherwise squash the region that
+    matters; Cowen-Rivers et al., 2022, "HEBO"). Falls back to plain standardisation."""
+    y = (losses - losses.mean()) / (losses.std() or 1.0)
+    if len(y) >= 3 and np.ptp(y) > 0:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                t, _ = stats.yeojohnson(y)
+            except Exception:  # numerical failure of the lambda search
+                t = None
+        if t is not None and np.all(np.isfinite(t)) and np.ptp(t) > 0:
+            y = t
+    return (y - y.mean()) / (y.std() or 1.0)
+
+
+class BayesOptimizer(Strategy):
+    """Gaussian-process Bayesian optimisation over a mixed, conditional space.
+
+    The first ``n_initial_points`` proposals come from a scrambled Sobol' design that
+    follows each dimension's prior. After that, each proposal maximises an acquisition
+    function of a Gaussian process fitted to everything told so far:
+
+    - the GP (Matern-5/2, one length scale per feature, learned noise) works on the
+      unit-cube encoding of :class:`~skhpo.space.SearchSpace`, with categorical
+      parameters one-hot encoded and integer and categorical values snapped to their
+      bins before the surrogate sees them (Garrido-Merchan & Hernandez-Lobato, 2020);
+    - scores are negated into losses, power-transformed and standardised; a failed
+      evaluation (``nan``) is imputed with the worst loss seen;
+    - the acquisition is maximised over the whole space when it is finite and small,
+      otherwise over random prior samples plus perturbations of the best points refined
+      by a local search;
+    - a batch (``ask(n)``, ``n > 1``) is chosen greedily with the *kriging believer*
+      heuristic: each chosen point is added to the GP with its predicted value before
+      the next is chosen (Ginsbourger, Le Riche & Carraro, 2010), so the batch spreads.
+
+    Parameters
+    ----------
+    space : dict, list of dict or SearchSpace
+        What to search, as ``param_distributions`` of ``RandomizedSearchCV``.
+    n_initial_points : int, default=10
+        Number of space-filling proposals before the surrogate is used.
+    acquisition : {"ei", "pi", "lcb"}, default="ei"
+        ``"ei"``: expected improvement, optimised in log space (Ament et al., 2023);
+        ``"pi"``: probability of improvement; ``"lcb"``: lower confidence bound of the
+        loss, i.e. upper confidence bound of the score, ``mean + kappa * std``.
+    xi : float, default=0.0
+        Improvement margin of ``"ei"`` and ``"pi"``, in standard deviations of the
+        scores.
+    kappa : float, default=1.96
+        Exploration weight of ``"lcb"``.
+    n_candidates : int, default=1000
+        Random points scored per proposal before the local search.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the design, the candidates and the local search.
+
+    Examples
+    --------
+    >>> from skhpo.space import Real, Integer
+    >>> from skhpo.strategies import BayesOptimizer
+    >>> opt = BayesOptimizer({"x": Real(-2.0, 2.0), "k": Integer(0, 4)}, random_state=0)
+    >>> for _ in range(15):
+    ...     batch = opt.ask(1)
+    ...     opt.tell(batch, [-(p["x"] - 0.5) ** 2 - (p["k"] - 3) ** 2 for p in batch])
+    >>> opt.best_params_["k"]
+    3
+    """
+
+    def __init__(self, space, *, n_initial_points: int = 10, acquisition: str = "ei",
+                 xi: float = 0.0, kappa: float = 1.96, n_candidates: int = 1000,
+                 random_state=None):
+        for name, value, low in (("n_initial_points", n_initial_points, 1),
+                                 ("n_candidates", n_candidates, 1)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name} must be an int, got {value!r}.")
+            if value < low:
+                raise ValueError(f"{name} must be >= {low}, got {value!r}.")
+        if acquisition not in ACQUISITIONS:
+            raise ValueError(
+                f"acquisition must be one of {sorted(ACQUISITIONS)}, got {acquisition!r}."
+            )
+        for name, value in (("xi", xi), ("kappa", kappa)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a real number, got {value!r}.")
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
+        super().__init__(space, random_state=random_state)
+        self.n_initial_points = int(n_initial_points)
+        self.acquisition = acquisition
+        self.xi = float(xi)
+        self.kappa = float(kappa)
+        self.n_candidates = int(n_candidates)
+        self._design = None
+        self._n_design_used = 0
+        self._theta = None
+        self.gp_ = None
+
+    # -- proposals -----------------------------------------------------------------
+
+    def _propose(self, n):
+        out = []
+        n_design = self.n_initial_points - len(self.scores_) - len(self._pending)
+        if n_design > 0:
+            out.extend(self._design_points(min(n, n_design)))
+        n_model = n - len(out)
+        if n_model > 0:
+            if np.isfinite(self.scores_).sum() >= 2:
+                out.extend(self._model_points(n_model, exclude={_key(u) for u in out}))
+            # too few results for a model (or nothing unseen left for it): random points
+            out.extend(self._random_unseen(n - len(out), exclude={_key(u) for u in out}))
+        return np.array(out).reshape(len(out), self.space.n_coords)
+
+    def _design_points(self, n):
+        if self._design is None:
+            self._design = self.space.sobol(self.n_initial_points, self._rng)
+        out = []
+        while len(out) < n and self._n_design_used < len(self._design):
+            u = self._design[self._n_design_used]
+            self._n_design_used += 1
+            if not self._is_seen(u) and all(_key(u) != _key(v) for v in out):
+                out.append(u)
+        return out
+
+    def _fit_surrogate(self):
+        losses = -self.scores_.copy()
+        failed = ~np.isfinite(losses)
+        losses[failed] = np.max(losses[~failed])
+        y = _warp(losses)
+        gp = GaussianProcess(self._theta).fit(self.space.features(self.X_), y)
+        self._theta = gp.theta_
+        self.gp_ = gp
+        return gp, float(y.min())
+
+    def _acquisition_values(self, gp, best, U):
+        mean, std = gp.predict(self.space.features(U))
+        if self.acquisition == "lcb":
+            return ACQUISITIONS["lcb"](mean, std, kappa=self.kappa)
+        return ACQUISITIONS[self.acquisition](mean, std, best, xi=self.xi)
+
+    def _model_points(self, n, exclude):
+        gp, best = self._fit_surrogate()
+        chosen, keys = [], set(exclude)
+        for i in range(n):
+            u = self._maximise_acquisition(gp, best, keys)
+            if u is None:
+                break
+            chosen.append(u)
+            keys.add(_key(u))
+            if i < n - 1:
+                f = self.space.features(u)
+                mean, _ = gp.predict(f)
+                gp = gp.condition_on(f, mean)
+        return chosen
+
+    def _maximise_acquisition(self, gp, best, exclude):
+        space = self.space
+        if space.size <= _MAX_ENUMERATE:
+            cand = space.grid()
+            cand = cand[[_key(u) not in exclude and not self._is_seen(u) for u in cand]]
+            if len(cand) == 0:
+                return None
+            return cand[np.argmax(self._acquisition_values(gp, best, cand))]
+        finite = np.flatnonzero(np.isfinite(self.scores_))
+        top = self.X_[finite[np.argsort(self.scores_[finite])[-5:]]]
+        cand = np.vstack([space.sample(self.n_candidates, self._rng),
+                          self._perturb(top, 20, 0.1)])
+        vals = self._acquisition_values(gp, best, cand)
+        for sigma in (0.1, 0.03, 0.01):
+            best_rows = cand[np.argsort(vals)[-8:]]
+            local = self._perturb(best_rows, 25, sigma)
+            cand = np.vstack([cand, local])
+            vals = np.concatenate([vals, self._acquisition_values(gp, best, local)])
+        for i in np.argsort(-vals, kind="stable"):
+            u = cand[i]
+            if _key(u) not in exclude and not self._is_seen(u):
+                return u
+        return None
+
+    def _perturb(self, U, repeats, sigma):
+        """Random neighbours of unit points: Gaussian steps on every coordinate, and
+        with probability ``1 / n_coords`` a discrete coordinate redrawn at random.
+        Coordinates of inactive sub-spaces are redrawn, so that a neighbour that moves
+        to another sub-space starts from a random point of it."""
+        space = self.space
+        if len(U) == 0:
+            return np.zeros((0, space.n_coords))
+        U = np.repeat(U, repeats, axis=0)
+        R = self._rng.uniform(size=U.shape)
+        sub = space.subspace_index(U)
+        for s in np.unique(sub):
+            rows = sub == s
+            inactive = ~space.active_mask(s)
+            U[np.ix_(rows, inactive)] = R[np.ix_(rows, inactive)]
+        V = U + self._rng.normal(0.0, sigma, size=U.shape)
+        redraw = (self._rng.uniform(size=U.shape) < 1.0 / max(space.n_coords, 1)) & (
+            space.is_discrete()[None, :]
+        )
+        V[redraw] = R[redraw]
+        return space.snap(V)
