@@ -1,0 +1,181 @@
+"""BayesSearchCV: a drop-in for RandomizedSearchCV that chooses each candidate with a
+Gaussian-process surrogate."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from ._acquisition import ACQUISITIONS
+from ._search import _AskTellSearchCV
+from ._sklearn_compat import Interval, StrOptions
+from .strategies import BayesOptimizer
+
+
+class BayesSearchCV(_AskTellSearchCV):
+    """Bayesian optimisation over hyperparameters, with cross-validation.
+
+    A drop-in replacement for :class:`~sklearn.model_selection.RandomizedSearchCV`:
+    the same constructor arguments, the same ``param_distributions`` (lists, frozen
+    ``scipy.stats`` distributions, or :class:`~skhpo.space.Real`,
+    :class:`~skhpo.space.Integer`, :class:`~skhpo.space.Categorical`; a list of dicts
+    for conditional sub-spaces), the same fitted attributes. Instead of sampling
+    ``n_iter`` candidates blindly, it evaluates a space-filling design of
+    ``n_initial_points`` candidates and then proposes each next candidate where a
+    Gaussian-process model of the cross-validated score expects the most improvement
+    (see :class:`~skhpo.strategies.BayesOptimizer` for the algorithm).
+
+    Everything else is scikit-learn's own :class:`~sklearn.model_selection.BaseSearchCV`:
+    scoring and multimetric scoring, ``refit``, ``cv_results_``, ``error_score``,
+    metadata routing, and joblib parallelism over candidates x folds.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The object to tune; it must provide ``fit`` and a ``score`` method or be
+        paired with ``scoring``.
+    param_distributions : dict or list of dicts
+        Parameter names (``step__param`` inside pipelines) mapped to lists of choices,
+        frozen ``scipy.stats`` distributions or skhpo dimensions. Each distribution is
+        the prior of its parameter: the initial design follows it, and the surrogate
+        sees the parameter through its quantile function (so a ``loguniform`` parameter
+        is modelled on a log scale). A list of dicts declares sub-spaces searched
+        jointly, for example a different estimator per pipeline step with its own
+        parameters.
+    n_iter : int, default=50
+        Number of candidates evaluated. A finite space smaller than ``n_iter`` is
+        evaluated exactly once per point.
+    n_initial_points : int, default=10
+        Candidates from the space-filling (scrambled Sobol') design before the
+        surrogate takes over.
+    acquisition : {"ei", "pi", "lcb"}, default="ei"
+        What the surrogate maximises: expected improvement (computed in log space),
+        probability of improvement, or the optimistic bound ``mean + 1.96 std`` of the
+        score.
+    n_points : int, default=1
+        Candidates proposed together and evaluated in one parallel call (a batch chosen
+        with the kriging-believer heuristic). With ``n_jobs`` workers and ``k`` folds,
+        ``n_points * k >= n_jobs`` keeps every worker busy.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the design and the proposals. The same value gives the same candidates
+        and results whatever ``n_jobs`` or the joblib backend.
+    scoring : str, callable, list, tuple or dict, default=None
+        As in ``RandomizedSearchCV``. With several metrics, the search maximises the
+        one named by ``refit`` (the first one listed when ``refit`` is a callable or
+        False).
+    n_jobs : int, default=None
+        Number of jobs to run in parallel over candidates x folds.
+    refit : bool, str, or callable, default=True
+        As in ``RandomizedSearchCV``.
+    cv : int, cross-validation generator or an iterable, default=None
+        As in ``RandomizedSearchCV`` (5-fold by default).
+    verbose : int, default=0
+        ``>= 1`` prints one line per iteration with the best score so far, plus
+        scikit-learn's own messages.
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in ``RandomizedSearchCV``.
+    error_score : "raise" or numeric, default=np.nan
+        Score of a fit that fails. A failing candidate does not stop the search; the
+        surrogate steers away from it. The search raises only if every fit failed.
+    return_train_score : bool, default=False
+        As in ``RandomizedSearchCV``.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in ``RandomizedSearchCV``, plus ``iter``: the iteration (batch) in which
+        each candidate was proposed.
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
+refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
+        As in ``RandomizedSearchCV``.
+    optimizer_ : BayesOptimizer
+        The ask/tell optimiser after the search, with its surrogate (``gp_``).
+
+    See Also
+    --------
+    sklearn.model_selection.RandomizedSearchCV : Random search over the same spaces.
+    skhpo.strategies.BayesOptimizer : The ask/tell optimiser behind this search.
+
+    Notes
+    -----
+    The surrogate is cheap next to most fits: a few tens of milliseconds per candidate
+    at 200 evaluated candidates (see the benchmarks). It runs in the main process
+    between parallel batches.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from skhpo import BayesSearchCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = BayesSearchCV(SVC(), {"C": loguniform(1e-2, 1e2),
+    ...                               "gamma": loguniform(1e-3, 1e1)},
+    ...                        n_iter=12, random_state=0).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['C', 'gamma']
+    >>> len(search.cv_results_["params"])
+    12
+    """
+
+    _parameter_constraints: dict = {
+        **_AskTellSearchCV._parameter_constraints,
+        "n_initial_points": [Interval(Integral, 1, None, closed="left")],
+        "acquisition": [StrOptions(set(ACQUISITIONS))],
+        "n_points": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=50,
+        n_initial_points=10,
+        acquisition="ei",
+        n_points=1,
+        random_state=None,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score=np.nan,
+        return_train_score=False,
+    ):
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.n_initial_points = n_initial_points
+        self.acquisition = acquisition
+        self.n_points = n_points
+        self.random_state = random_state
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        """Design, then one surrogate-guided batch of ``n_points`` at a time."""
+        space = self._check_space()
+        self.optimizer_ = BayesOptimizer(
+            space,
+            n_initial_points=self.n_initial_points,
+            acquisition=self.acquisition,
+            random_state=self.random_state,
+        )
+        self._ask_tell_loop(
+            evaluate_candidates,
+            self.optimizer_,
+            n_total=self._n_candidates(space),
+            batch_size=lambda i: self.n_points,
+            callback_ctx=callback_ctx,
+        )

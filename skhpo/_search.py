@@ -1,0 +1,154 @@
+"""What skhpo's ``*SearchCV`` classes share: space checks, the objective, failure
+isolation and the ask -> evaluate -> tell loop on top of ``BaseSearchCV``."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral
+
+import numpy as np
+
+from ._sklearn_compat import BaseSearchCV, Interval, raise_if_all_fits_failed
+from .space import Categorical, SearchSpace
+
+
+def _check_param_names(space: SearchSpace, estimator) -> None:
+    """Refuse parameter names the estimator does not have.
+
+    ``step__param`` is also accepted when ``step`` is itself searched in the same
+    sub-space and at least one of its estimator choices has ``param``.
+    """
+    valid = set(estimator.get_params(deep=True))
+    for s, dims in enumerate(space.subspaces):
+        searched = dict(dims)
+        for name, _ in dims:
+            if name in valid:
+                continue
+            ok = False
+            parts = name.split("__")
+            for i in range(1, len(parts)):
+                prefix, rest = "__".join(parts[:i]), "__".join(parts[i:])
+                dim = searched.get(prefix)
+                if isinstance(dim, Categorical) and any(
+                    hasattr(c, "get_params") and rest in c.get_params(deep=True)
+                    for c in dim.choices
+                ):
+                    ok = True
+                    break
+            if not ok:
+                where = f" (sub-space {s})" if len(space.subspaces) > 1 else ""
+                raise ValueError(
+                    f"param_distributions{where} names {name!r}, which is not a parameter "
+                    f"of {type(estimator).__name__}. Valid parameters are: "
+                    f"{sorted(valid)}."
+                )
+
+
+class _AskTellSearchCV(BaseSearchCV):
+    """Base of the searches driven by a :class:`~skhpo.strategies.Strategy`."""
+
+    _parameter_constraints: dict = {
+        **BaseSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    # -- checks ------------------------------------------------------------------------
+
+    def _check_space(self) -> SearchSpace:
+        space = SearchSpace(self.param_distributions)
+        _check_param_names(space, self.estimator)
+        return space
+
+    def _n_candidates(self, space: SearchSpace) -> int:
+        """``n_iter``, or the size of a smaller finite space (with sklearn's warning)."""
+        if space.size < self.n_iter:
+            warnings.warn(
+                f"The total space of parameters {space.size} is smaller than "
+                f"n_iter={self.n_iter}. Running {space.size} iterations. For exhaustive "
+                "searches, use GridSearchCV.",
+                UserWarning,
+            )
+            return int(space.size)
+        return int(self.n_iter)
+
+    def _objective_key(self, results: dict) -> str:
+        """The ``cv_results_`` column the strategy maximises.
+
+        The single score; with multimetric scoring the metric named by ``refit``, or,
+        when ``refit`` is a callable or False, the first metric of ``scoring``.
+        """
+        if "mean_test_score" in results:
+            return "mean_test_score"
+        if isinstance(self.refit, str):
+            return f"mean_test_{self.refit}"
+        if isinstance(self.scoring, (list, tuple, dict)):
+            return f"mean_test_{next(iter(self.scoring))}"
+        return next(k for k in results if k.startswith("mean_test_"))
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def _ask_tell_loop(self, evaluate_candidates, strategy, *, n_total: int,
+                       batch_size, callback_ctx=None, more_results=None,
+                       label: str = "iteration"):
+        """Ask ``batch_size(i)`` candidates, evaluate them over the CV folds in one
+        parallel call, tell the strategy their scores; until ``n_total`` are done.
+
+        ``more_results(i, batch)`` returns the extra ``cv_results_`` columns of batch
+        ``i``. Fits that fail are recorded with ``error_score``; only a search in which
+        every fit failed raises.
+        """
+        n_batches = self._count_batches(n_total, batch_size)
+        search_ctx = None
+        if callback_ctx is not None:
+            search_ctx = callback_ctx.subcontext(
+                task_name="search", max_subtasks=n_batches
+            ).call_on_fit_task_begin(estimator=self)
+        self._skhpo_fit_failures = []
+        try:
+            done, i, best = 0, 0, -math.inf
+            while done < n_total:
+                batch = strategy.ask(min(batch_size(i), n_total - done))
+                if not batch:
+                    break
+                extra = {} if more_results is None else more_results(i, batch)
+                kwargs = {"more_results": {"iter": [i] * len(batch), **extra}}
+                batch_ctx = None
+                if search_ctx is not None:
+                    batch_ctx = search_ctx.subcontext(
+                        task_name=label,
+                        max_subtasks=len(batch) * self.n_splits_,
+                        sequential_subtasks=False,
+                    ).call_on_fit_task_begin(estimator=self)
+                    kwargs["callback_ctx"] = batch_ctx
+                results = evaluate_candidates(batch, **kwargs)
+                if batch_ctx is not None:
+                    batch_ctx.call_on_fit_task_end(estimator=self)
+                key = self._objective_key(results)
+                scores = np.asarray(results[key][-len(batch):], dtype=float)
+                strategy.tell(batch, scores)
+                done += len(batch)
+                if np.isfinite(scores).any():
+                    best = max(best, float(np.nanmax(scores)))
+                if self.verbose > 0:
+                    print(
+                        f"[{type(self).__name__}] {label} {i}: {len(batch)} candidates, "
+                        f"{done}/{n_total} evaluated, best {key[len('mean_test_'):]} "
+                        f"so far {best:.6g}"
+                    )
+                i += 1
+            raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
+        finally:
+            del self._skhpo_fit_failures
+        if search_ctx is not None:
+            search_ctx.call_on_fit_task_end(estimator=self)
+
+    @staticmethod
+    def _count_batches(n_total, batch_size):
+        done = i = 0
+        while done < n_total:
+            done += max(1, batch_size(i))
+            i += 1
+        return i
