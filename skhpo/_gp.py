@@ -2,10 +2,11 @@
 
 Matern-5/2 kernel with one length scale per input feature (ARD), a signal variance and a
 Gaussian noise variance. Hyperparameters are maximum-a-posteriori estimates found by
-L-BFGS-B with analytic gradients, warm-started from the previous fit, under the weak
-log-normal priors recommended by Hvarfner, Hellsten & Nardi (2024), "Vanilla Bayesian
-Optimization Performs Great in High Dimensions" (length scales centred on
-``sqrt(2) + log(d) / 2``). Targets are expected standardised (mean 0, variance 1).
+L-BFGS-B with analytic gradients, warm-started from the previous fit, under weak
+log-normal priors: length scales centred on half the unit cube (0.5, one e-fold either
+way), signal variance on 1, noise variance on ``exp(-4)``. The priors keep the few
+observations of a hyperparameter search from collapsing a length scale to a point or
+stretching it to irrelevance. Targets are expected standardised (mean 0, variance 1).
 
 The regressor is deliberately minimal (numpy + scipy, no kernel objects): the cost of one
 Bayesian-optimisation step is dominated by it, and a fit is one Cholesky factorisation
@@ -34,7 +35,7 @@ _NOISE_PRIOR = (-4.0, 1.0)
 
 
 def _length_prior(n_features: int) -> tuple[float, float]:
-    return math.sqrt(2.0) + 0.5 * math.log(max(n_features, 1)), math.sqrt(3.0)
+    return math.log(0.5), 1.0
 
 
 def _scaled_sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -146,16 +147,17 @@ class GaussianProcess:
         self._condition(X, y)
         return self
 
-    def _condition(self, X, y):
+    def _condition(self, X, y, noiseless=None):
         n, d = X.shape
         theta = self.theta_
         self.X_, self.y_ = X, y
+        self._noiseless = np.zeros(n, dtype=bool) if noiseless is None else noiseless
         self._length = np.exp(theta[:d])
         self._signal = math.exp(theta[d])
         self._noise = math.exp(theta[d + 1])
         self._Z = X / self._length
         K = self._signal * _matern52(_scaled_sq_dist(self._Z, self._Z))[0]
-        K[np.diag_indices_from(K)] += self._noise + _JITTER
+        K[np.diag_indices_from(K)] += np.where(self._noiseless, 0.0, self._noise) + _JITTER
         jitter = _JITTER
         while (factor := _cholesky_inverse(K)) is None:
             jitter *= 10.0
@@ -164,9 +166,14 @@ class GaussianProcess:
         self._alpha = self._K_inv @ y
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
-        """A copy conditioned on extra observations, hyperparameters unchanged."""
+        """A copy that also believes ``f(X_new) = y_new`` exactly (no noise), with the
+        hyperparameters unchanged: how a batch treats the points it already chose."""
         gp = GaussianProcess(self.theta_)
-        gp._condition(np.vstack([self.X_, X_new]), np.concatenate([self.y_, y_new]))
+        gp._condition(
+            np.vstack([self.X_, X_new]),
+            np.concatenate([self.y_, y_new]),
+            np.concatenate([self._noiseless, np.ones(len(X_new), dtype=bool)]),
+        )
         return gp
 
     # -- prediction ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
+# threadpoolctl is installed with (and required by) scikit-learn
 from threadpoolctl import ThreadpoolController
 
 _controller = None

@@ -169,9 +169,12 @@ class BayesOptimizer(Strategy):
             chosen.append(u)
             keys.add(_key(u))
             if i < n - 1:
+                # kriging believer: pretend the GP's prediction was observed, and count
+                # it as the incumbent if it is better, so that its neighbours lose appeal
                 f = self.space.features(u)
                 mean, _ = gp.predict(f)
                 gp = gp.condition_on(f, mean)
+                best = min(best, float(mean[0]))
         return chosen
 
     def _maximise_acquisition(self, gp, best, exclude):

@@ -1,0 +1,181 @@
+import math
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import SVC
+
+from skhpo.space import Categorical, Integer, Real, SearchSpace
+
+MIXED = {
+    "a": Real(1e-3, 1e3, log=True),
+    "b": Real(-1.0, 2.0),
+    "c": Integer(1, 50),
+    "d": Integer(2, 4096, log=True),
+    "e": Categorical(["x", None, (1, 2), SVC()]),
+    "f": stats.loguniform(1e-4, 1e-1),
+    "g": stats.randint(3, 9),
+    "h": stats.norm(0.0, 2.0),
+    "i": [True, False],
+}
+CONDITIONAL = [
+    {"clf": [SVC()], "clf__C": stats.loguniform(1e-2, 1e2)},
+    {"clf": [LogisticRegression()], "clf__C": Real(0.1, 10.0), "clf__tol": [1e-4, 1e-3]},
+]
+
+
+def _check_value(dim, value):
+    if isinstance(dim, Real):
+        assert type(value) is float and dim.low <= value <= dim.high
+    elif isinstance(dim, Integer):
+        assert type(value) is int and dim.low <= value <= dim.high
+    elif isinstance(dim, Categorical):
+        assert any(value is c for c in dim.choices)
+    else:  # scipy distribution
+        low, high = dim.dist.support()
+        assert low <= value <= high
+        assert type(value) is (int if dim.discrete else float)
+
+
+@pytest.mark.parametrize("spec", [MIXED, CONDITIONAL], ids=["mixed", "conditional"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_decode_is_native_in_bounds_and_round_trips(spec, data):
+    space = SearchSpace(spec)
+    u = np.array(
+        data.draw(st.lists(st.floats(0, 1), min_size=space.n_coords, max_size=space.n_coords))
+    )
+    snapped = space.snap(u)
+    # snapping is idempotent
+    np.testing.assert_allclose(space.snap(snapped), snapped, atol=1e-12)
+    [params] = space.decode(snapped)
+    sub = space.subspaces[space.subspace_index(snapped)[0]]
+    assert set(params) == {k for k, _ in sub}
+    for name, dim in sub:
+        _check_value(dim, params[name])
+    # decode(encode(params)) gives the same values back
+    [again] = space.decode(space.encode(params))
+    for name, dim in sub:
+        if isinstance(params[name], float):
+            assert math.isclose(again[name], params[name], rel_tol=1e-7, abs_tol=1e-12)
+        else:
+            assert again[name] is params[name] or again[name] == params[name]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    low=st.integers(-1000, 1000),
+    width=st.integers(1, 1000),
+    log=st.booleans(),
+    u=st.floats(0, 1),
+)
+def test_integer_bins_cover_every_value(low, width, log, u):
+    if log:
+        low = abs(low) + 1
+    dim = Integer(low, low + width, log=log)
+    [v] = dim.from_unit(np.array([u]))
+    assert low <= v <= low + width
+    assert dim.from_unit(np.array([dim.to_unit(v)])) == [v]
+    grid = dim.grid_unit()
+    assert [x for u in grid for x in dim.from_unit(np.array([u]))] == list(
+        range(low, low + width + 1)
+    )
+
+
+def test_priors_are_followed():
+    rng = np.random.RandomState(0)
+    space = SearchSpace({"r": Real(1e-3, 1e3, log=True), "i": Integer(0, 3),
+                         "c": ["a", "b"], "n": stats.norm(5, 1)})
+    params = space.decode(space.sample(4000, rng))
+    logs = np.log10([p["r"] for p in params])
+    assert abs(np.mean(logs)) < 0.1  # log-uniform over [-3, 3]
+    assert np.bincount([p["i"] for p in params]).min() > 900
+    assert abs(np.mean([p["c"] == "a" for p in params]) - 0.5) < 0.03
+    assert abs(np.mean([p["n"] for p in params]) - 5) < 0.1
+
+
+def test_size_grid_and_numpy_choices():
+    space = SearchSpace([{"a": [1, 2, 3], "b": Integer(0, 1)}, {"c": np.array([0.5, 1.5])}])
+    assert space.size == 8
+    decoded = space.decode(space.grid())
+    assert len({tuple(sorted(p.items())) for p in decoded}) == 8
+    assert all(type(p["c"]) is float for p in decoded if "c" in p)
+    assert SearchSpace({"a": Real(0, 1)}).size == math.inf
+    assert SearchSpace({"a": stats.randint(0, 10)}).size == 10
+
+
+def test_dimensions_are_immutable_equal_by_value_and_pickle():
+    assert Real(0, 1) == Real(0.0, 1.0)
+    assert Real(1, 2) != Real(1, 2, log=True)
+    assert Real(1, 2, log=True) == Real(1, 2, log=True)
+    assert Integer(1, 5) == Integer(1, 5) and Integer(1, 5) != Real(1, 5)
+    assert Categorical(["a", None]) == Categorical(["a", None])
+    assert hash(Real(1, 2)) == hash(Real(1, 2))
+    for dim in (Real(1, 2, log=True), Integer(1, 5), Categorical(["a", (1,)])):
+        assert pickle.loads(pickle.dumps(dim)) == dim
+        with pytest.raises(AttributeError):
+            dim.low = 0
+
+
+def test_encode_refuses_points_outside_the_space():
+    space = SearchSpace({"a": Real(0, 1), "b": ["x", "y"]})
+    with pytest.raises(ValueError, match="outside"):
+        space.encode({"a": 2.0, "b": "x"})
+    with pytest.raises(ValueError, match="not one of|outside"):
+        space.encode({"a": 0.5, "b": "z"})
+    with pytest.raises(ValueError, match="has parameters"):
+        space.encode({"a": 0.5})
+
+
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda: Real(1, 1), ValueError, "low must be < high"),
+        (lambda: Real(2, 1), ValueError, "low must be < high"),
+        (lambda: Real(0, 1, log=True), ValueError, "low must be > 0 when log=True"),
+        (lambda: Real("a", 1), TypeError, "low must be a real number"),
+        (lambda: Real(0, math.inf), ValueError, "high must be finite"),
+        (lambda: Real(0, 1, log="yes"), TypeError, "log must be a bool"),
+        (lambda: Integer(3, 3), ValueError, "low must be < high"),
+        (lambda: Integer(0, 10, log=True), ValueError, "low must be > 0"),
+        (lambda: Integer(0.5, 3), TypeError, "low must be an int"),
+        (lambda: Categorical([]), ValueError, "must not be empty"),
+        (lambda: Categorical("abc"), TypeError, "list of values"),
+        (lambda: Categorical(5), TypeError, "list of values"),
+    ],
+)
+def test_dimension_errors(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "spec, error, match",
+    [
+        ({"C": []}, ValueError, r"param_distributions\['C'\] is an empty list"),
+        ({"C": 1.0}, TypeError, r"param_distributions\['C'\] must be a list of choices"),
+        ({"C": "abc"}, TypeError, r"param_distributions\['C'\] must be a list"),
+        ({"C": {"a": 1}}, TypeError, r"param_distributions\['C'\] must be a list"),
+        ({"C": stats.loguniform(-1, 1)}, ValueError, r"\['C'\].*invalid parameters"),
+        ({1: [1, 2]}, TypeError, "keys must be parameter names"),
+        ([], ValueError, "must not be an empty list"),
+        ([{"C": [1]}, 3], TypeError, r"param_distributions\[1\] must be a dict"),
+        ("C", TypeError, "must be a dict or a list of dicts"),
+    ],
+)
+def test_search_space_errors(spec, error, match):
+    with pytest.raises(error, match=match):
+        SearchSpace(spec)
+
+
+def test_rvs_without_quantile_function_is_refused():
+    class OnlyRvs:
+        def rvs(self, random_state=None):
+            return 1.0
+
+    with pytest.raises(TypeError, match=r"\['C'\].*no ppf"):
+        SearchSpace({"C": OnlyRvs()})
