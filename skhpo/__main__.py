@@ -1,0 +1,81 @@
+"""``python -m skhpo``: a real search on a bundled dataset, with its results.
+
+Tunes an RBF support-vector classifier on scikit-learn's breast-cancer data with
+``BayesSearchCV`` and, for comparison, ``RandomizedSearchCV`` at the same budget, then
+prints the best candidates of the Bayesian search and both searches' held-out scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from scipy.stats import loguniform
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from . import BayesSearchCV, __version__
+
+
+def _table(results, n_rows):
+    order = np.argsort(results["rank_test_score"], kind="stable")[:n_rows]
+    rows = [("rank", "iter", "mean CV accuracy", "std", "C", "gamma")]
+    for i in order:
+        p = results["params"][i]
+        rows.append((
+            str(results["rank_test_score"][i]),
+            str(results["iter"][i]),
+            f"{results['mean_test_score'][i]:.4f}",
+            f"{results['std_test_score'][i]:.4f}",
+            f"{p['svc__C']:.4g}",
+            f"{p['svc__gamma']:.4g}",
+        ))
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m skhpo", description=__doc__.split("\n")[0])
+    parser.add_argument("--n-iter", type=int, default=30, help="candidates per search")
+    parser.add_argument("--n-jobs", type=int, default=None, help="joblib workers")
+    parser.add_argument("--random-state", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=args.random_state
+    )
+    model = make_pipeline(StandardScaler(), SVC())
+    space = {"svc__C": loguniform(1e-3, 1e3), "svc__gamma": loguniform(1e-5, 1e1)}
+    cv = StratifiedKFold(5, shuffle=True, random_state=args.random_state)
+    print(f"skhpo {__version__}: tuning SVC(C, gamma) on breast_cancer "
+          f"({len(X_train)} training samples, 5-fold CV, {args.n_iter} candidates)\n")
+
+    searches = {
+        "BayesSearchCV": BayesSearchCV(model, space, n_iter=args.n_iter, cv=cv,
+                                       n_jobs=args.n_jobs, random_state=args.random_state),
+        "RandomizedSearchCV": RandomizedSearchCV(model, space, n_iter=args.n_iter, cv=cv,
+                                                 n_jobs=args.n_jobs,
+                                                 random_state=args.random_state),
+    }
+    summary = []
+    for name, search in searches.items():
+        start = time.perf_counter()
+        search.fit(X_train, y_train)
+        seconds = time.perf_counter() - start
+        summary.append((name, search.best_score_, search.score(X_test, y_test), seconds))
+        if name == "BayesSearchCV":
+            print("Best candidates of BayesSearchCV (iter = when it was proposed):")
+            print(_table(search.cv_results_, 8), "\n")
+            print(f"best_params_: {search.best_params_}\n")
+    print(f"{'search':<20} {'best CV accuracy':>16} {'held-out accuracy':>18} {'seconds':>8}")
+    for name, cv_score, test_score, seconds in summary:
+        print(f"{name:<20} {cv_score:>16.4f} {test_score:>18.4f} {seconds:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
