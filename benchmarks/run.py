@@ -1,0 +1,125 @@
+"""Command-line entry point of the benchmark harness.
+
+Examples
+--------
+::
+
+    python -m benchmarks.run --suite efficiency --seeds 3
+    python -m benchmarks.run --suite overhead
+    python -m benchmarks.run --suite parallel
+    python -m benchmarks.run --suite all --quick
+
+Each suite writes ``benchmarks/results/<suite>[-quick]-<timestamp>.md`` (the
+table plus the command, date and versions) and a ``.json`` with the raw
+measurements.  The exit status is 1 if any method failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import efficiency, overhead, parallel  # noqa: E402
+from benchmarks.methods import DEFAULT_METHODS, METHODS  # noqa: E402
+from benchmarks.problems import PROBLEMS, QUICK_PROBLEMS  # noqa: E402
+from benchmarks.report import environment, write  # noqa: E402
+
+SUITES = ("efficiency", "overhead", "parallel")
+
+
+def _csv(text):
+    return [t for t in text.split(",") if t]
+
+
+def parse_args(argv=None):
+    """Parse the command line (``--quick`` fills in small defaults)."""
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--suite", choices=SUITES + ("all",), default="efficiency")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke mode: 2 problems, 1 seed, budget 8, small "
+                         "overhead and parallel runs")
+    g = ap.add_argument_group("efficiency")
+    g.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default 3)")
+    g.add_argument("--budget", type=int, help="evaluations per run (default 40)")
+    g.add_argument("--methods", type=_csv,
+                   help=f"comma list from {sorted(METHODS)} "
+                        f"(default {','.join(DEFAULT_METHODS)})")
+    g.add_argument("--problems", type=_csv,
+                   help=f"comma list from {sorted(PROBLEMS)} (default all)")
+    g.add_argument("--n-jobs", type=int, default=1,
+                   help="n_jobs given to every method (default 1)")
+    g = ap.add_argument_group("overhead")
+    g.add_argument("--sizes", type=lambda s: [int(x) for x in _csv(s)],
+                   help="observation counts (default 50,200,500)")
+    g.add_argument("--repeats", type=int, help="timed suggestions (default 5)")
+    g.add_argument("--skopt-repeats", type=int,
+                   help="timed suggestions for skopt (default 3)")
+    g.add_argument("--optimizers", type=_csv,
+                   help=f"comma list from {list(overhead.ADAPTERS)} (default all)")
+    g = ap.add_argument_group("parallel")
+    g.add_argument("--n-iter", type=int, help="candidates (default 24)")
+    g.add_argument("--n-samples", type=int, help="dataset rows (default 4000)")
+    ap.add_argument("--out", help="results directory (default benchmarks/results)")
+    args = ap.parse_args(argv)
+
+    q = args.quick
+    defaults = {
+        "seeds": 1 if q else 3, "budget": 8 if q else 40,
+        "methods": list(DEFAULT_METHODS),
+        "problems": list(QUICK_PROBLEMS if q else PROBLEMS),
+        "sizes": [20, 50] if q else [50, 200, 500],
+        "repeats": 2 if q else 5, "skopt_repeats": 2 if q else 3,
+        "optimizers": list(overhead.ADAPTERS),
+        "n_iter": 4 if q else 24, "n_samples": 1000 if q else 4000,
+    }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    unknown = set(args.methods) - set(METHODS) | set(args.problems) - set(PROBLEMS)
+    if unknown:
+        ap.error(f"unknown method/problem: {sorted(unknown)}")
+    return args
+
+
+def main(argv=None):
+    """Run the selected suite(s); return the process exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    prog = "python -m benchmarks.run" if __package__ else f"python {sys.argv[0]}"
+    command = f"{prog} {shlex.join(argv)}".strip()
+    suites = SUITES if args.suite == "all" else (args.suite,)
+    tag = "quick" if args.quick else ""
+    failed = False
+    for suite in suites:
+        env = environment(command)
+        start = time.perf_counter()
+        if suite == "efficiency":
+            md, raw = efficiency.main(args.problems, args.methods,
+                                      range(args.seeds), args.budget,
+                                      args.n_jobs, env)
+            failed |= any(r["error"] for r in raw["runs"])
+        elif suite == "overhead":
+            md, raw = overhead.main(args.sizes, args.repeats, args.skopt_repeats,
+                                    args.optimizers, env)
+            failed |= any("error" in r for r in raw["results"])
+        else:
+            md, raw = parallel.main(args.n_iter, args.n_samples,
+                                    ("skhpo", "random"), env)
+            failed |= any("error" in r for r in raw["results"])
+        seconds = time.perf_counter() - start
+        md += f"\nSuite wall time: {seconds:.0f} s.\n"
+        raw["suite_seconds"] = seconds
+        path = write(suite, md, raw, args.out, tag)
+        print(f"[{suite}] {seconds:.0f} s -> {path}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
