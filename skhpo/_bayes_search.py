@@ -49,10 +49,11 @@ class BayesSearchCV(_AskTellSearchCV):
     n_initial_points : int, default=10
         Candidates from the space-filling (scrambled Sobol') design before the
         surrogate takes over.
-    acquisition : {"ei", "pi", "lcb"}, default="ei"
-        What the surrogate maximises: expected improvement (computed in log space),
-        probability of improvement, or the optimistic bound ``mean + 1.96 std`` of the
-        score.
+    acquisition : {"lcb", "ei", "pi"}, default="lcb"
+        What the surrogate maximises: the optimistic bound ``mean + 1.96 std`` of the
+        score, expected improvement (computed in log space), or probability of
+        improvement. After the initial design, every fourth candidate is drawn from the
+        prior instead, a safety net against a confidently wrong surrogate.
     n_points : int, default=1
         Candidates proposed together and evaluated in one parallel call (a batch chosen
         with the kriging-believer heuristic). With ``n_jobs`` workers and ``k`` folds,
@@ -133,7 +134,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         *,
         n_iter=50,
         n_initial_points=10,
-        acquisition="ei",
+        acquisition="lcb",
         n_points=1,
         random_state=None,
         scoring=None,
