@@ -5,14 +5,19 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from skhpo.space import Categorical, Integer, Real, SearchSpace
-from skhpo.strategies import BayesOptimizer
+from skhpo.strategies import BayesOptimizer, EvolutionOptimizer
 
 STRATEGIES = {
     "bayes": lambda space, seed, **kw: BayesOptimizer(
         space, random_state=seed, n_initial_points=kw.get("n_initial_points", 5)
+    ),
+    "evolution": lambda space, seed, **kw: EvolutionOptimizer(
+        space, random_state=seed, population_size=kw.get("population_size", 6)
     ),
 }
 
@@ -203,3 +208,151 @@ def test_bayes_design_follows_initial_points_then_model():
     assert opt.gp_ is None
     run(opt, lambda p: -abs(p["x"] - 0.5), 5)
     assert opt.gp_ is not None
+
+
+# -- EvolutionOptimizer specifics -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"population_size": 1}, ValueError, "population_size must be >= 2, got 1"),
+        ({"population_size": 4.0}, TypeError, "population_size must be an int, got 4.0"),
+        ({"n_parents": 0}, ValueError, "n_parents must be >= 1, got 0"),
+        ({"crossover_rate": 1.5}, ValueError, r"crossover_rate must be in \[0, 1\], got 1.5"),
+        ({"crossover_rate": "a"}, TypeError, "crossover_rate must be a real number"),
+        ({"mutation_rate": -0.1}, ValueError, r"mutation_rate must be in \[0, 1\], got -0.1"),
+        ({"initial_sigma": 0.0}, ValueError, r"initial_sigma must be in \(0, 0.5\], got 0.0"),
+        ({"initial_sigma": True}, TypeError, "initial_sigma must be a real number"),
+        ({"patience": 0}, ValueError, "patience must be >= 1, got 0"),
+    ],
+)
+def test_evolution_optimizer_parameter_errors(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        EvolutionOptimizer({"x": Real(0, 1)}, **kwargs)
+
+
+def test_evolution_beats_random_search_on_a_shifted_sphere():
+    """At an equal budget of 80 (a design and 7 generations of 10), the evolution
+    strategy's regret is well below random search's, seed after seed."""
+    shift = [1.3, -2.1, 0.7, 3.2]
+    space = {f"x{i}": Real(-5.0, 5.0) for i in range(4)}
+
+    def sphere(p):
+        return -sum((p[f"x{i}"] - c) ** 2 for i, c in enumerate(shift))
+
+    ours, random = [], []
+    for seed in range(5):
+        ours.append(-run(EvolutionOptimizer(space, random_state=seed), sphere, 80,
+                         batch=10).best_score_)
+        unit = SearchSpace(space).sample(80, np.random.RandomState(seed))
+        random.append(-max(sphere(p) for p in SearchSpace(space).decode(unit)))
+    assert np.median(ours) < 0.5 * np.median(random)
+    assert sum(o < r for o, r in zip(ours, random)) >= 4
+
+
+def test_evolution_first_generation_is_the_design_then_offspring_of_the_best():
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    opt = EvolutionOptimizer(space, population_size=8, n_parents=1, initial_sigma=0.02,
+                             random_state=0)
+    design = opt.ask(8)
+    expected = SearchSpace(space).sobol(8, np.random.RandomState(0))
+    np.testing.assert_allclose([opt.space.encode(p) for p in design], expected)
+    opt.tell(design, [-abs(p["x"] - 0.5) - abs(p["y"] - 0.5) for p in design])
+    best = opt.best_params_
+    offspring = opt.ask(8)
+    assert opt.n_generations_ == 2
+    # with one parent, every offspring is a mutant of the best point: most stay close
+    dist = [max(abs(p["x"] - best["x"]), abs(p["y"] - best["y"])) for p in offspring]
+    assert np.median(dist) < 0.1
+
+
+def test_evolution_step_size_follows_the_one_fifth_rule():
+    # on a slope, about half of the mutants improve: the step grows
+    opt = EvolutionOptimizer({"x": Real(0, 1), "y": Real(0, 1)}, initial_sigma=0.001,
+                             crossover_rate=0.0, random_state=0)
+    run(opt, lambda p: p["x"] + p["y"], 40, batch=10)
+    assert opt.sigma_ > 0.002
+    # when the only parent is the optimum no offspring can succeed: each one shrinks the
+    # step by a factor exp(-1/4) ** (1 / population_size)
+    opt = EvolutionOptimizer({"x": Real(-5.0, 5.0)}, n_parents=1, initial_sigma=0.3,
+                             random_state=0)
+    opt.tell([{"x": 0.0}], [0.0])
+    run(opt, lambda p: -abs(p["x"]), 61, batch=10)
+    n_offspring = 61 - 1 - 9  # minus the told optimum and the rest of the design
+    assert opt.sigma_ == pytest.approx(0.3 * math.exp(-0.25 * n_offspring / 10))
+
+
+def test_evolution_remutates_near_duplicates_instead_of_sampling_at_random():
+    # steps of 0.001 on an integer of 101 values almost always round back to the parent;
+    # the offspring must still be distinct neighbours of it, not random values
+    opt = EvolutionOptimizer({"a": Integer(0, 100)}, population_size=4, n_parents=1,
+                             initial_sigma=0.001, random_state=0)
+    run(opt, lambda p: -abs(p["a"] - 50), 4, batch=4)
+    parent = opt.best_params_["a"]
+    offspring = [p["a"] for p in opt.ask(4)]
+    assert len(set(offspring)) == 4 and parent not in offspring
+    assert all(abs(a - parent) <= 5 for a in offspring)
+
+
+def test_evolution_moves_between_sub_spaces_and_inherits_the_best_there():
+    # the only parent is in "lin" and every offspring switches sub-space: it must start
+    # from the best "tree" point told (leaf=2), not from the worse one or the prior
+    opt = EvolutionOptimizer(CONDITIONAL, population_size=2, n_parents=1,
+                             mutation_rate=1.0, initial_sigma=0.05, random_state=0)
+    opt.tell([{"kind": "lin", "c": 0.8}, {"kind": "tree", "depth": 4, "leaf": 2},
+              {"kind": "tree", "depth": 1, "leaf": 4}], [0.0, -0.5, -2.0])
+    offspring = opt.ask(5)
+    assert all(p["kind"] == "tree" and p["leaf"] == 2 for p in offspring)
+    assert sorted(p["depth"] for p in offspring) == [1, 2, 3, 5, 6]
+    # and a run over both sub-spaces finds the optimum of either
+    opt = EvolutionOptimizer(CONDITIONAL, population_size=6, random_state=0)
+    run(opt, conditional_objective, 30, batch=6)
+    assert {p["kind"] for p in opt.space.decode(opt.X_[6:])} == {"lin", "tree"}
+    assert opt.best_score_ > -0.02
+
+
+def test_evolution_patience_stops_proposals_after_stale_generations():
+    opt = EvolutionOptimizer({"x": Real(0, 1)}, population_size=4, patience=2,
+                             random_state=0)
+    for _ in range(3):  # the design sets the best; two generations do not beat it
+        batch = opt.ask(4)
+        opt.tell(batch, [1.0] * len(batch))
+    assert opt.stopped_ and opt.n_stale_ == 2 and opt.n_generations_ == 3
+    assert opt.ask(4) == []
+    with pytest.raises(ValueError, match="n must be a positive int"):
+        opt.ask(0)
+    improving = EvolutionOptimizer({"x": Real(0, 1)}, population_size=4, patience=1,
+                                   random_state=0)
+    run(improving, lambda p: len(improving.scores_) + p["x"], 20, batch=4)
+    assert not improving.stopped_ and len(improving.scores_) == 20
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    population_size=st.integers(2, 8),
+    n_parents=st.none() | st.integers(1, 5),
+    crossover_rate=st.floats(0.0, 1.0),
+    mutation_rate=st.none() | st.floats(0.0, 1.0),
+    initial_sigma=st.floats(0.001, 0.5),
+    seed=st.integers(0, 2**16),
+)
+def test_evolution_any_knobs_give_new_points_of_the_space(
+    population_size, n_parents, crossover_rate, mutation_rate, initial_sigma, seed
+):
+    opt = EvolutionOptimizer(CONDITIONAL + [MIXED], population_size=population_size,
+                             n_parents=n_parents, crossover_rate=crossover_rate,
+                             mutation_rate=mutation_rate, initial_sigma=initial_sigma,
+                             random_state=seed)
+    seen = set()
+    for _ in range(4):
+        batch = opt.ask(population_size)
+        assert len(batch) == population_size
+        for p in batch:
+            _assert_in_space(opt.space, p)
+            key = tuple(sorted((k, repr(v)) for k, v in p.items()))
+            assert key not in seen
+            seen.add(key)
+        opt.tell(batch, [
+            mixed_objective(p) if "lr" in p else conditional_objective(p) for p in batch
+        ])

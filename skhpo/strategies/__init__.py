@@ -2,5 +2,6 @@
 
 from ._base import Strategy
 from ._bayes import BayesOptimizer
+from ._evolution import EvolutionOptimizer
 
-__all__ = ["Strategy", "BayesOptimizer"]
+__all__ = ["Strategy", "BayesOptimizer", "EvolutionOptimizer"]

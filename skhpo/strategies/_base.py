@@ -71,6 +71,8 @@ class Strategy:
         self.scores_ = np.zeros(0)
         self._told_keys: set = set()
         self._pending: dict = {}
+        self._design = None
+        self._n_design_used = 0
 
     # -- public API --------------------------------------------------------------------
 
@@ -144,6 +146,19 @@ class Strategy:
 
     def _after_tell(self, U: np.ndarray, scores: np.ndarray) -> None:
         """Hook run after new observations are recorded."""
+
+    def _design_points(self, n: int, size: int) -> list:
+        """The next ``n`` unseen points of a scrambled Sobol' design of ``size`` points
+        (drawn on first use), fewer once the design is used up."""
+        if self._design is None:
+            self._design = self.space.sobol(size, self._rng)
+        out = []
+        while len(out) < n and self._n_design_used < len(self._design):
+            u = self._design[self._n_design_used]
+            self._n_design_used += 1
+            if not self._is_seen(u) and all(_key(u) != _key(v) for v in out):
+                out.append(u)
+        return out
 
     def _is_seen(self, u: np.ndarray) -> bool:
         k = _key(u)

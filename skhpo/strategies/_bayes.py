@@ -125,8 +125,6 @@ class BayesOptimizer(Strategy):
         self.kappa = float(kappa)
         self.random_fraction = float(random_fraction)
         self.n_candidates = int(n_candidates)
-        self._design = None
-        self._n_design_used = 0
         self._theta = None
         self.gp_ = None
 
@@ -143,7 +141,7 @@ class BayesOptimizer(Strategy):
         n_before = len(self.scores_) + len(self._pending)
         n_design = self.n_initial_points - n_before
         if n_design > 0:
-            out.extend(self._design_points(min(n, n_design)))
+            out.extend(self._design_points(min(n, n_design), self.n_initial_points))
         first_slot = max(0, n_before - self.n_initial_points) + len(out)
         slots = range(first_slot, first_slot + n - len(out))
         n_model = sum(not self._is_random_slot(k) for k in slots)
@@ -152,17 +150,6 @@ class BayesOptimizer(Strategy):
         # random slots, too few results for a model, or nothing unseen left for it
         out.extend(self._random_unseen(n - len(out), exclude={_key(u) for u in out}))
         return np.array(out).reshape(len(out), self.space.n_coords)
-
-    def _design_points(self, n):
-        if self._design is None:
-            self._design = self.space.sobol(self.n_initial_points, self._rng)
-        out = []
-        while len(out) < n and self._n_design_used < len(self._design):
-            u = self._design[self._n_design_used]
-            self._n_design_used += 1
-            if not self._is_seen(u) and all(_key(u) != _key(v) for v in out):
-                out.append(u)
-        return out
 
     def _fit_surrogate(self):
         losses = -self.scores_.copy()
