@@ -2,7 +2,8 @@
 RandomizedSearchCV."""
 
 from ._bayes_search import BayesSearchCV
+from ._evolution_search import EvolutionSearchCV
 
 __version__ = "0.1.0"
 
-__all__ = ["BayesSearchCV", "__version__"]
+__all__ = ["BayesSearchCV", "EvolutionSearchCV", "__version__"]
