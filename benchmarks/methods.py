@@ -52,6 +52,19 @@ def skhpo_bayes(problem, X, y, cv, budget, seed, n_jobs):
     return _scores_of(search)
 
 
+@register("skhpo-evolution")
+def skhpo_evolution(problem, X, y, cv, budget, seed, n_jobs):
+    """``skhpo.EvolutionSearchCV`` (defaults: generations of 10) on ``skhpo.space``
+    dimensions."""
+    skhpo = load("skhpo")
+    search = skhpo.EvolutionSearchCV(
+        problem.make_estimator(), sp.to_skhpo(problem.space), n_iter=budget,
+        random_state=seed, scoring=problem.scoring, cv=cv, n_jobs=n_jobs,
+        refit=False)
+    search.fit(X, y)
+    return _scores_of(search)
+
+
 @register("skhpo-bayes-scipy")
 def skhpo_bayes_scipy(problem, X, y, cv, budget, seed, n_jobs):
     """``skhpo.BayesSearchCV`` fed RandomizedSearchCV's scipy.stats space."""
