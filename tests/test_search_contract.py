@@ -1,0 +1,409 @@
+"""The scikit-learn contract every skhpo search keeps, run over each search class."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from scipy.stats import loguniform, randint
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.decomposition import PCA
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skhpo import BayesSearchCV, EvolutionSearchCV
+from skhpo.space import Categorical, Integer, Real
+
+SKLEARN_VERSION = tuple(int(x) for x in sklearn.__version__.split(".")[:2])
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+X_BC, Y_BC = load_breast_cancer(return_X_y=True)
+
+# each class with the settings that make a 6-candidate search adaptive
+SEARCHES = {
+    BayesSearchCV: {"n_initial_points": 3},
+    EvolutionSearchCV: {"population_size": 3},
+}
+
+
+@pytest.fixture(params=list(SEARCHES), ids=lambda cls: cls.__name__)
+def Search(request):
+    cls = request.param
+
+    def make(estimator, space, **kwargs):
+        return cls(estimator, space, **{**SEARCHES[cls], **kwargs})
+
+    make.cls = cls
+    return make
+
+
+def small_search(Search, **kwargs):
+    params = dict(n_iter=6, cv=3, random_state=0)
+    params.update(kwargs)
+    return Search(
+        LogisticRegression(max_iter=500),
+        {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]},
+        **params,
+    )
+
+
+# -- scikit-learn's estimator checks ---------------------------------------------------
+
+_CHECK_INSTANCES = [
+    instance
+    for cls, adaptive in SEARCHES.items()
+    for instance in (
+        cls(Ridge(), {"alpha": [0.1, 1.0]}, n_iter=2, cv=2, error_score="raise",
+            random_state=0),
+        cls(LogisticRegression(), {"C": Real(0.1, 10.0, log=True)}, n_iter=4, cv=2,
+            error_score="raise", random_state=0, **{k: 2 for k in adaptive}),
+        cls(Pipeline([("pca", PCA()), ("ridge", Ridge())]),
+            {"ridge__alpha": Real(0.1, 1.0, log=True)}, n_iter=2, cv=2,
+            error_score="raise", random_state=0),
+    )
+]
+# the same two checks scikit-learn expects RandomizedSearchCV to fail
+EXPECTED_FAILED = {
+    "check_supervised_y_2d": "DataConversionWarning not caught",
+    "check_requires_y_none": "Doesn't fail gracefully",
+}
+
+if SKLEARN_VERSION >= (1, 6):
+
+    @parametrize_with_checks(_CHECK_INSTANCES,
+                             expected_failed_checks=lambda est: EXPECTED_FAILED)
+    def test_sklearn_estimator_checks(estimator, check):
+        check(estimator)
+
+else:
+    # before 1.6 this check rebuilt the class from its defaults alone, which no search
+    # whose param_distributions is required (RandomizedSearchCV included) can pass
+    _DEFAULT_CONSTRUCTIBLE = "check_parameters_default_constructible"
+
+    @parametrize_with_checks(_CHECK_INSTANCES)
+    def test_sklearn_estimator_checks(estimator, check, request):
+        name = getattr(check, "func", check).__name__
+        if name == _DEFAULT_CONSTRUCTIBLE:
+            request.applymarker(pytest.mark.xfail(reason="needs param_distributions",
+                                                  strict=True))
+        elif name in EXPECTED_FAILED:
+            request.applymarker(pytest.mark.xfail(reason=EXPECTED_FAILED[name]))
+        check(estimator)
+
+
+# -- same results as scikit-learn where the answer is known ----------------------------
+
+
+def test_finite_space_gives_grid_search_results(Search):
+    grid = {"C": [0.1, 1.0, 10.0], "kernel": ["linear", "rbf"]}
+    gs = GridSearchCV(SVC(), grid, cv=3).fit(X_IRIS, Y_IRIS)
+    with pytest.warns(UserWarning, match="smaller than n_iter=10. Running 6"):
+        bs = Search(SVC(), grid, n_iter=10, cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert len(bs.cv_results_["params"]) == 6
+
+    def by_params(results):
+        return {tuple(sorted(p.items())): s
+                for p, s in zip(results["params"], results["mean_test_score"])}
+
+    assert by_params(bs.cv_results_) == pytest.approx(by_params(gs.cv_results_))
+    assert bs.best_score_ == gs.best_score_
+    assert set(gs.cv_results_) <= set(bs.cv_results_)
+
+
+def test_values_handed_to_the_estimator_are_native_and_in_bounds(Search):
+    seen = []
+
+    class Recorder(LogisticRegression):
+        def fit(self, X, y, **kw):
+            seen.append((self.C, self.max_iter, self.class_weight))
+            return super().fit(X, y, **kw)
+
+    space = {"C": loguniform(1e-2, 1e2), "max_iter": randint(50, 200),
+             "class_weight": [None, "balanced"]}
+    Search(Recorder(), space, n_iter=12, cv=2, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert len(seen) == 12 * 2 + 1
+    for C, max_iter, cw in seen:
+        assert type(C) is float and 1e-2 <= C <= 1e2
+        assert type(max_iter) is int and 50 <= max_iter < 200
+        assert cw in (None, "balanced")
+
+
+# -- the scikit-learn contract ---------------------------------------------------------
+
+
+def test_fitted_attributes_and_delegated_methods(Search):
+    search = small_search(Search).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert len(res["params"]) == 6
+    assert np.array_equal(search.classes_, np.unique(Y_IRIS))
+    assert search.predict_proba(X_IRIS).shape == (150, 3)
+    assert search.decision_function(X_IRIS).shape == (150, 3)
+    assert search.score(X_IRIS, Y_IRIS) > 0.9
+    assert search.best_score_ == np.max(res["mean_test_score"])
+    assert search.best_params_ == res["params"][search.best_index_]
+    assert search.n_splits_ == 3 and search.refit_time_ > 0
+    np.testing.assert_array_equal(search.optimizer_.scores_, res["mean_test_score"])
+
+
+def test_transform_of_an_unsupervised_best_estimator(Search):
+    search = Search(PCA(), {"n_components": Integer(1, 3)}, n_iter=3, cv=3,
+                    random_state=0).fit(X_IRIS)
+    assert search.transform(X_IRIS).shape[1] == search.best_params_["n_components"]
+
+
+def test_clone_pickle_and_html_repr(Search):
+    search = small_search(Search)
+    assert clone(search).get_params()["n_iter"] == 6
+    fitted = search.fit(X_IRIS, Y_IRIS)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict(X_IRIS), fitted.predict(X_IRIS))
+    assert Search.cls.__name__ in fitted._repr_html_()
+    unfitted = Search(SVC(), {"C": [1]}).set_params(n_iter=3, estimator__C=2)
+    assert unfitted.n_iter == 3 and unfitted.estimator.C == 2
+
+
+def test_pipeline_with_estimator_choices_in_a_conditional_space(Search):
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    space = [
+        {"clf": [SVC()], "clf__C": loguniform(1e-2, 1e2)},
+        {"clf": [LogisticRegression(max_iter=300)], "clf__C": Real(1e-2, 1e2, log=True),
+         "scale": ["passthrough", StandardScaler()]},
+    ]
+    search = Search(pipe, space, n_iter=10, cv=3, random_state=0).fit(X_BC, Y_BC)
+    kinds = {type(p["clf"]).__name__ for p in search.cv_results_["params"]}
+    assert kinds == {"SVC", "LogisticRegression"}
+    assert search.best_score_ > 0.95
+    # the user's own objects are handed out, and refit clones them
+    assert search.best_estimator_.named_steps["clf"] is not search.best_params_["clf"]
+
+
+def test_nested_cross_validation(Search):
+    scores = cross_val_score(small_search(Search, n_iter=4), X_IRIS, Y_IRIS, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.8)
+
+
+@pytest.mark.parametrize("refit", ["bal", "acc"])
+def test_multimetric_optimises_the_refit_metric(Search, refit):
+    search = small_search(Search, scoring={"acc": "accuracy", "bal": "balanced_accuracy"},
+                          refit=refit).fit(X_IRIS, Y_IRIS)
+    assert search.multimetric_
+    assert search.best_score_ == np.max(search.cv_results_[f"mean_test_{refit}"])
+    assert {"rank_test_acc", "rank_test_bal"} <= set(search.cv_results_)
+    np.testing.assert_array_equal(search.optimizer_.scores_,
+                                  search.cv_results_[f"mean_test_{refit}"])
+
+
+def test_multimetric_with_callable_refit_and_without_refit(Search):
+    def lowest_c(results):
+        return int(np.argmin([p["C"] for p in results["params"]]))
+
+    search = small_search(Search, scoring=["accuracy", "f1_macro"], refit=lowest_c)
+    search.fit(X_IRIS, Y_IRIS)
+    assert search.best_index_ == lowest_c(search.cv_results_)
+    no_refit = small_search(Search, scoring=["accuracy", "f1_macro"], refit=False)
+    no_refit.fit(X_IRIS, Y_IRIS)
+    assert not hasattr(no_refit, "best_estimator_")
+    # the first metric listed is the one optimised
+    np.testing.assert_array_equal(no_refit.optimizer_.scores_,
+                                  no_refit.cv_results_["mean_test_accuracy"])
+
+
+def test_return_train_score(Search):
+    search = small_search(Search, return_train_score=True).fit(X_IRIS, Y_IRIS)
+    assert "mean_train_score" in search.cv_results_
+    assert "split2_train_score" in search.cv_results_
+
+
+class WeightRecorder(ClassifierMixin, BaseEstimator):
+    def __init__(self, c=1.0):
+        self.c = c
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        self.saw_weights_ = sample_weight is not None
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_metadata_routing_of_sample_weight(Search):
+    w = np.ones(len(Y_IRIS))
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = WeightRecorder().set_fit_request(sample_weight=True)
+        est = est.set_score_request(sample_weight=False)
+        search = Search(est, {"c": Real(0, 1)}, n_iter=4, cv=3, random_state=0)
+        search.fit(X_IRIS, Y_IRIS, sample_weight=w)
+        assert search.best_estimator_.saw_weights_
+        with pytest.raises(ValueError, match="sample_weight"):
+            # requested by nobody: scikit-learn refuses it
+            Search(WeightRecorder(), {"c": Real(0, 1)}, n_iter=2,
+                   cv=3).fit(X_IRIS, Y_IRIS, sample_weight=w)
+
+
+def test_groups_reach_the_splitter(Search):
+    groups = np.arange(len(Y_IRIS)) % 5
+    search = small_search(Search, cv=GroupKFold(5), n_iter=3)
+    with pytest.raises(ValueError, match="groups"):
+        search.fit(X_IRIS, Y_IRIS)
+    search.fit(X_IRIS, Y_IRIS, groups=groups)
+    assert search.n_splits_ == 5
+
+
+def test_each_fit_starts_afresh(Search):
+    search = small_search(Search, n_iter=4)
+    first = search.fit(X_IRIS, Y_IRIS).cv_results_["params"]
+    second = search.fit(X_IRIS, Y_IRIS).cv_results_["params"]
+    assert first == second and len(second) == 4
+
+
+def test_searching_a_step_of_a_searched_estimator_choice_is_accepted(Search):
+    pipe = Pipeline([("clf", SVC())])
+    space = {"clf": Categorical([LogisticRegression()]), "clf__tol": [1e-4, 1e-3]}
+    search = Search(pipe, space, n_iter=2, cv=2, random_state=0)
+    search.fit(X_IRIS, Y_IRIS)
+    assert {p["clf__tol"] for p in search.cv_results_["params"]} == {1e-4, 1e-3}
+
+
+# -- faults ------------------------------------------------------------------------------
+
+
+class Fragile(ClassifierMixin, BaseEstimator):
+    """Fails to fit when ``fail`` is true; otherwise scores better for x near 0.7."""
+
+    def __init__(self, x=0.5, fail=False):
+        self.x = x
+        self.fail = fail
+
+    def fit(self, X, y):
+        if self.fail:
+            raise RuntimeError("this configuration cannot be fitted")
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return 1.0 - abs(self.x - 0.7)
+
+
+def test_a_failing_candidate_is_recorded_and_the_search_goes_on(Search):
+    space = {"x": Real(0.0, 1.0), "fail": [True, False]}
+    with pytest.warns(FitFailedWarning, match="cannot be fitted"):
+        search = Search(Fragile(), space, n_iter=12, cv=3, random_state=0)
+        search.fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    failed = np.array([p["fail"] for p in res["params"]])
+    assert len(res["params"]) == 12 and failed.any()
+    assert np.all(np.isnan(res["mean_test_score"][failed]))
+    assert np.all(np.isfinite(res["mean_test_score"][~failed]))
+    assert search.best_params_["fail"] is False
+    np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), failed)
+
+
+def test_a_numeric_error_score_is_what_the_strategy_sees(Search):
+    search = Search(Fragile(fail=True), {"x": Real(0, 1), "fail": [True, False]},
+                    n_iter=5, cv=2, error_score=-1.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(X_IRIS, Y_IRIS)
+    failed = np.array([p["fail"] for p in search.cv_results_["params"]])
+    assert failed.any()
+    np.testing.assert_array_equal(search.optimizer_.scores_[failed], -1.0)
+
+
+def test_every_fit_failing_raises_like_grid_search(Search):
+    search = Search(Fragile(fail=True), {"x": Real(0, 1)}, n_iter=3, cv=2,
+                    random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with pytest.raises(ValueError, match=r"(?s)All the 6 fits failed.*cannot be fitted"):
+            search.fit(X_IRIS, Y_IRIS)
+
+
+def test_error_score_raise_raises_the_first_error(Search):
+    search = Search(Fragile(fail=True), {"x": Real(0, 1)}, n_iter=3, cv=2,
+                    error_score="raise")
+    with pytest.raises(RuntimeError, match="cannot be fitted"):
+        search.fit(X_IRIS, Y_IRIS)
+
+
+def test_other_searches_keep_scikit_learns_behaviour():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        with pytest.raises(ValueError, match="All the 4 fits failed"):
+            GridSearchCV(Fragile(fail=True), {"x": [0.1, 0.2]}, cv=2).fit(X_IRIS, Y_IRIS)
+
+
+# -- bad input: clear errors before any fitting ------------------------------------------
+
+FITS = []
+
+
+class CountingLR(LogisticRegression):
+    def fit(self, X, y, **kw):
+        FITS.append(1)
+        return super().fit(X, y, **kw)
+
+
+def param_error(cls, name, rule, got):
+    return (rf"The '{name}' parameter of {cls.__name__} must be {rule}\. "
+            rf"Got {got} instead\.")
+
+
+SHARED_BAD_PARAMETERS = [
+    ({"n_iter": 0}, ValueError, "n_iter", r"an int in the range \[1, inf\)", "0"),
+    ({"random_state": "seed"}, ValueError, "random_state",
+     r"an int in the range \[0, 4294967295\], an instance of "
+     r"'numpy.random.mtrand.RandomState' or None", "'seed'"),
+    ({"param_distributions": 3}, ValueError, "param_distributions",
+     "an instance of 'dict' or an instance of 'list'", "3"),
+]
+
+BAD_SPACES = [
+    ({"C": []}, ValueError, r"^param_distributions\['C'\] is an empty list of choices\.$"),
+    ({"C": 1.0}, TypeError,
+     r"^param_distributions\['C'\] must be a list of choices, a frozen scipy.stats "
+     r"distribution or skhpo.space.Real/Integer/Categorical; got float 1.0\.$"),
+    ({"nope": [1, 2]}, ValueError,
+     r"^param_distributions names 'nope', which is not a parameter of CountingLR\. "
+     r"Valid parameters are: \['C', "),
+    ([{"C": [1.0]}, {"clf__C": [1.0]}], ValueError,
+     r"^param_distributions \(sub-space 1\) names 'clf__C', which is not a parameter "
+     "of CountingLR"),
+    ({"C": loguniform(0, 1)}, ValueError,
+     r"^param_distributions\['C'\]: the distribution loguniform\(0, 1\) has invalid "
+     r"parameters \(its quantile function is not finite\)\.$"),
+]
+
+
+def assert_refused_before_any_fit(cls, kwargs, error, match):
+    params = dict(estimator=CountingLR(), param_distributions={"C": Real(0.1, 1.0)})
+    params.update(kwargs)
+    FITS.clear()
+    with pytest.raises(error, match=match):
+        cls(**params).fit(X_IRIS, Y_IRIS)
+    assert not FITS
+
+
+@pytest.mark.parametrize("kwargs, error, name, rule, got", SHARED_BAD_PARAMETERS)
+def test_bad_parameters_are_refused_before_any_fit(Search, kwargs, error, name, rule, got):
+    assert_refused_before_any_fit(Search.cls, kwargs, error,
+                                  param_error(Search.cls, name, rule, got))
+
+
+@pytest.mark.parametrize("space, error, match", BAD_SPACES)
+def test_bad_spaces_are_refused_before_any_fit(Search, space, error, match):
+    assert_refused_before_any_fit(Search.cls, {"param_distributions": space}, error, match)
+
+
+def test_bad_data_is_refused_by_scikit_learn(Search):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        small_search(Search).fit(X_IRIS, Y_IRIS[:-1])
