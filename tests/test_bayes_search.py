@@ -6,7 +6,6 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import KFold
 from test_search_contract import (
-    SKLEARN_VERSION,
     X_IRIS,
     Y_IRIS,
     Fragile,
@@ -61,29 +60,6 @@ def test_verbose_prints_one_line_per_iteration(capsys):
         f"[BayesSearchCV] iteration {i}" for i in range(4)
     ]
     assert "4/4 evaluated, best score so far" in lines[-1]
-
-
-@pytest.mark.skipif(SKLEARN_VERSION < (1, 9), reason="callbacks arrived in 1.9")
-def test_scikit_learn_callbacks_see_the_search_iterations():
-    events = []
-
-    class Recorder:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context, **kwargs):
-            events.append(context.task_name)
-
-        def on_fit_task_end(self, estimator, context, **kwargs):
-            pass
-
-    search = bayes_search(n_iter=4, n_points=2).set_callbacks(Recorder())
-    search.fit(X_IRIS, Y_IRIS)
-    assert events.count("search") == 1
-    assert events.count("iteration") == 2
 
 
 @pytest.mark.parametrize(

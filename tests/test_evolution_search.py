@@ -7,7 +7,6 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import KFold
 from test_search_contract import (
-    SKLEARN_VERSION,
     X_IRIS,
     Y_IRIS,
     Fragile,
@@ -111,29 +110,6 @@ def test_verbose_prints_one_line_per_generation(capsys):
         f"[EvolutionSearchCV] generation {i}" for i in range(3)
     ]
     assert "7/7 evaluated, best score so far" in lines[-1]
-
-
-@pytest.mark.skipif(SKLEARN_VERSION < (1, 9), reason="callbacks arrived in 1.9")
-def test_scikit_learn_callbacks_see_the_generations():
-    events = []
-
-    class Recorder:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context, **kwargs):
-            events.append(context.task_name)
-
-        def on_fit_task_end(self, estimator, context, **kwargs):
-            pass
-
-    search = _small_search(n_iter=6).set_callbacks(Recorder())
-    search.fit(X_IRIS, Y_IRIS)
-    assert events.count("search") == 1
-    assert events.count("generation") == 2
 
 
 

@@ -263,6 +263,31 @@ def test_each_fit_starts_afresh(Search):
     assert first == second and len(second) == 4
 
 
+@pytest.mark.skipif(SKLEARN_VERSION < (1, 9), reason="callbacks arrived in 1.9")
+def test_scikit_learn_callbacks_see_every_batch(Search):
+    events = []
+
+    class Recorder:
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            events.append(context.task_name)
+
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            pass
+
+    search = small_search(Search).set_callbacks(Recorder())
+    search.fit(X_IRIS, Y_IRIS)
+    label = {BayesSearchCV: "iteration", EvolutionSearchCV: "generation"}[Search.cls]
+    assert events.count("search") == 1
+    assert events.count(label) == len(set(search.cv_results_["iter"])) > 1
+    assert events.count("candidate-split-evaluation") == 6 * 3
+
+
 def test_searching_a_step_of_a_searched_estimator_choice_is_accepted(Search):
     pipe = Pipeline([("clf", SVC())])
     space = {"clf": Categorical([LogisticRegression()]), "clf__tol": [1e-4, 1e-3]}
