@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -45,13 +46,13 @@ def _check_param_names(space: SearchSpace, estimator) -> None:
                 )
 
 
-class _AskTellSearchCV(BaseSearchCV):
-    """Base of the searches driven by a :class:`~skhpo.strategies.Strategy`."""
+class _SkhpoSearchCV(BaseSearchCV):
+    """What every skhpo search shares: space checks, the objective, and one batch of
+    candidates evaluated with failure isolation, callbacks and a verbose line."""
 
     _parameter_constraints: dict = {
         **BaseSearchCV._parameter_constraints,
         "param_distributions": [dict, list],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -61,18 +62,6 @@ class _AskTellSearchCV(BaseSearchCV):
         space = SearchSpace(self.param_distributions)
         _check_param_names(space, self.estimator)
         return space
-
-    def _n_candidates(self, space: SearchSpace) -> int:
-        """``n_iter``, or the size of a smaller finite space (with sklearn's warning)."""
-        if space.size < self.n_iter:
-            warnings.warn(
-                f"The total space of parameters {space.size} is smaller than "
-                f"n_iter={self.n_iter}. Running {space.size} iterations. For exhaustive "
-                "searches, use GridSearchCV.",
-                UserWarning,
-            )
-            return int(space.size)
-        return int(self.n_iter)
 
     def _objective_key(self, results: dict) -> str:
         """The ``cv_results_`` column the strategy maximises.
@@ -88,7 +77,75 @@ class _AskTellSearchCV(BaseSearchCV):
             return f"mean_test_{next(iter(self.scoring))}"
         return next(k for k in results if k.startswith("mean_test_"))
 
-    # -- the loop ----------------------------------------------------------------------
+    # -- one batch ---------------------------------------------------------------------
+
+    @contextmanager
+    def _search_context(self, callback_ctx, n_batches: int):
+        """Failure isolation for the whole search, and scikit-learn's "search" callback
+        task (``None`` where scikit-learn has no callbacks).
+
+        Fits that fail are recorded with ``error_score``; only a search in which every
+        fit failed raises, once, at the end.
+        """
+        search_ctx = None
+        if callback_ctx is not None:
+            search_ctx = callback_ctx.subcontext(
+                task_name="search", max_subtasks=n_batches
+            ).call_on_fit_task_begin(estimator=self)
+        self._skhpo_fit_failures = []
+        try:
+            yield search_ctx
+            raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
+        finally:
+            del self._skhpo_fit_failures
+        if search_ctx is not None:
+            search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _evaluate_batch(self, evaluate_candidates, batch, *, search_ctx, label,
+                        more_results, cv=None):
+        """Fit and score ``batch`` over the folds in one parallel call; return the
+        objective of each candidate and the objective's name."""
+        kwargs = {"more_results": more_results}
+        if cv is not None:
+            kwargs["cv"] = cv
+        batch_ctx = None
+        if search_ctx is not None:
+            batch_ctx = search_ctx.subcontext(
+                task_name=label,
+                max_subtasks=len(batch) * self.n_splits_,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+            kwargs["callback_ctx"] = batch_ctx
+        results = evaluate_candidates(batch, **kwargs)
+        if batch_ctx is not None:
+            batch_ctx.call_on_fit_task_end(estimator=self)
+        key = self._objective_key(results)
+        return np.asarray(results[key][-len(batch):], dtype=float), key
+
+    def _say(self, message: str) -> None:
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] {message}")
+
+
+class _AskTellSearchCV(_SkhpoSearchCV):
+    """Base of the searches driven by a :class:`~skhpo.strategies.Strategy`."""
+
+    _parameter_constraints: dict = {
+        **_SkhpoSearchCV._parameter_constraints,
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def _n_candidates(self, space: SearchSpace) -> int:
+        """``n_iter``, or the size of a smaller finite space (with sklearn's warning)."""
+        if space.size < self.n_iter:
+            warnings.warn(
+                f"The total space of parameters {space.size} is smaller than "
+                f"n_iter={self.n_iter}. Running {space.size} iterations. For exhaustive "
+                "searches, use GridSearchCV.",
+                UserWarning,
+            )
+            return int(space.size)
+        return int(self.n_iter)
 
     def _ask_tell_loop(self, evaluate_candidates, strategy, *, n_total: int,
                        batch_size, callback_ctx=None, more_results=None,
@@ -97,53 +154,29 @@ class _AskTellSearchCV(BaseSearchCV):
         parallel call, tell the strategy their scores; until ``n_total`` are done.
 
         ``more_results(i, batch)`` returns the extra ``cv_results_`` columns of batch
-        ``i``. Fits that fail are recorded with ``error_score``; only a search in which
-        every fit failed raises.
+        ``i``.
         """
         n_batches = self._count_batches(n_total, batch_size)
-        search_ctx = None
-        if callback_ctx is not None:
-            search_ctx = callback_ctx.subcontext(
-                task_name="search", max_subtasks=n_batches
-            ).call_on_fit_task_begin(estimator=self)
-        self._skhpo_fit_failures = []
-        try:
+        with self._search_context(callback_ctx, n_batches) as search_ctx:
             done, i, best = 0, 0, -math.inf
             while done < n_total:
                 batch = strategy.ask(min(batch_size(i), n_total - done))
                 if not batch:
                     break
                 extra = {} if more_results is None else more_results(i, batch)
-                kwargs = {"more_results": {"iter": [i] * len(batch), **extra}}
-                batch_ctx = None
-                if search_ctx is not None:
-                    batch_ctx = search_ctx.subcontext(
-                        task_name=label,
-                        max_subtasks=len(batch) * self.n_splits_,
-                        sequential_subtasks=False,
-                    ).call_on_fit_task_begin(estimator=self)
-                    kwargs["callback_ctx"] = batch_ctx
-                results = evaluate_candidates(batch, **kwargs)
-                if batch_ctx is not None:
-                    batch_ctx.call_on_fit_task_end(estimator=self)
-                key = self._objective_key(results)
-                scores = np.asarray(results[key][-len(batch):], dtype=float)
+                scores, key = self._evaluate_batch(
+                    evaluate_candidates, batch, search_ctx=search_ctx, label=label,
+                    more_results={"iter": [i] * len(batch), **extra},
+                )
                 strategy.tell(batch, scores)
                 done += len(batch)
                 if np.isfinite(scores).any():
                     best = max(best, float(np.nanmax(scores)))
-                if self.verbose > 0:
-                    print(
-                        f"[{type(self).__name__}] {label} {i}: {len(batch)} candidates, "
-                        f"{done}/{n_total} evaluated, best {key[len('mean_test_'):]} "
-                        f"so far {best:.6g}"
-                    )
+                self._say(
+                    f"{label} {i}: {len(batch)} candidates, {done}/{n_total} evaluated, "
+                    f"best {key[len('mean_test_'):]} so far {best:.6g}"
+                )
                 i += 1
-            raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
-        finally:
-            del self._skhpo_fit_failures
-        if search_ctx is not None:
-            search_ctx.call_on_fit_task_end(estimator=self)
 
     @staticmethod
     def _count_batches(n_total, batch_size):

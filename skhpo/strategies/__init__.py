@@ -3,5 +3,14 @@
 from ._base import Strategy
 from ._bayes import BayesOptimizer
 from ._evolution import EvolutionOptimizer
+from ._hyperband import Bracket, HyperbandOptimizer, Rung, hyperband_brackets
 
-__all__ = ["Strategy", "BayesOptimizer", "EvolutionOptimizer"]
+__all__ = [
+    "Strategy",
+    "BayesOptimizer",
+    "EvolutionOptimizer",
+    "Bracket",
+    "HyperbandOptimizer",
+    "Rung",
+    "hyperband_brackets",
+]

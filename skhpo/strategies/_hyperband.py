@@ -1,0 +1,370 @@
+"""Hyperband: bracket maths and an ask/tell rung scheduler.
+
+Hyperband (Li et al., 2018) spends a budget on many cheap, low-fidelity evaluations and
+a few expensive ones. With a maximum resource ``R`` (samples, boosting iterations, ...)
+a minimum ``r_min`` and a ratio ``eta``, it runs ``s_max + 1`` *brackets*, where
+``s_max = floor(log_eta(R / r_min))``. Bracket ``s`` is one run of successive halving:
+it starts ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` candidates at resource
+``R * eta**-s`` and, ``s`` times over, keeps the best ``1 / eta`` of them and multiplies
+their resource by ``eta``, until the survivors are evaluated at ``R``. Every bracket
+spends about the same budget; the brackets differ in how aggressively they trade
+resources per candidate for candidates.
+
+:func:`hyperband_brackets` is that arithmetic as a pure function.
+:class:`HyperbandOptimizer` schedules the rungs as an ask/tell loop over any black box
+``f(params, resource)``, drawing each bracket's candidates at random from the space or,
+with ``sampler="bayes"``, from a Gaussian-process model of the scores at the highest
+resource with enough results (model-based Hyperband in the spirit of BOHB, Falkner et
+al., 2018).
+
+References
+----------
+.. [1] L. Li, K. Jamieson, G. DeSalvo, A. Rostamizadeh and A. Talwalkar. "Hyperband: A
+   Novel Bandit-Based Approach to Hyperparameter Optimization." JMLR 18(185), 2018.
+.. [2] S. Falkner, A. Klein and F. Hutter. "BOHB: Robust and Efficient Hyperparameter
+   Optimization at Scale." ICML 2018.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ..space import SearchSpace
+from ._base import Strategy
+from ._bayes import BayesOptimizer
+
+SAMPLERS = ("random", "bayes")
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """One bracket of Hyperband: a successive-halving schedule.
+
+    Attributes
+    ----------
+    s : int
+        The bracket's index in the paper: ``s`` halvings, ``s + 1`` rungs.
+    n_candidates : tuple of int
+        Candidates evaluated at each rung (``n_candidates[0]`` start the bracket).
+    n_resources : tuple of int
+        Resource given to each candidate of each rung; the last is ``max_resources``.
+    """
+
+    s: int
+    n_candidates: tuple
+    n_resources: tuple
+
+    @property
+    def budget(self) -> int:
+        """Total resource spent: the sum over rungs of candidates x resource."""
+        return int(sum(n * r for n, r in zip(self.n_candidates, self.n_resources)))
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_eta(eta):
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real):
+        raise TypeError(f"eta must be a real number, got {eta!r}.")
+    if not (math.isfinite(eta) and eta > 1):
+        raise ValueError(f"eta must be a finite number > 1, got {eta!r}.")
+    return float(eta) if not isinstance(eta, numbers.Integral) else int(eta)
+
+
+def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Bracket]:
+    """The brackets of one Hyperband iteration, most exploratory first.
+
+    Algorithm 1 of Li et al. (2018) with ``R = max_resources`` and the smallest resource
+    at least ``min_resources``:
+
+    - ``s_max = floor(log_eta(R / min_resources))``, the number of halvings of the most
+      exploratory bracket;
+    - for ``s = s_max, ..., 0``: ``n = ceil((s_max + 1) / (s + 1) * eta**s)``; rung
+      ``i = 0..s`` evaluates ``floor(n * eta**-i)`` candidates with resource
+      ``R * eta**(i - s)``, rounded to the nearest integer.
+
+    Parameters
+    ----------
+    min_resources : int
+        Smallest resource a candidate may get (``>= 1``).
+    max_resources : int
+        Resource of the last rung of every bracket (``>= min_resources``).
+    eta : int or float, default=3
+        Ratio between consecutive rungs (``> 1``): a rung keeps the best ``1 / eta`` of
+        its candidates and gives each ``eta`` times the resource.
+
+    Returns
+    -------
+    brackets : list of Bracket
+        ``s_max + 1`` brackets, ``s`` decreasing.
+
+    Examples
+    --------
+    The table of Li et al. (2018), Section 3.3 (``R = 81, eta = 3``):
+
+    >>> for b in hyperband_brackets(1, 81, 3):
+    ...     print(b.s, b.n_candidates, b.n_resources)
+    4 (81, 27, 9, 3, 1) (1, 3, 9, 27, 81)
+    3 (34, 11, 3, 1) (3, 9, 27, 81)
+    2 (15, 5, 1) (9, 27, 81)
+    1 (8, 2) (27, 81)
+    0 (5,) (81,)
+    """
+    min_resources = _check_positive_int("min_resources", min_resources)
+    max_resources = _check_positive_int("max_resources", max_resources)
+    eta = _check_eta(eta)
+    if min_resources > max_resources:
+        raise ValueError(
+            f"min_resources={min_resources} is greater than max_resources={max_resources}."
+        )
+    # floor(log_eta(R / r)) without floating-point surprises at exact powers
+    s_max = 0
+    while min_resources * eta ** (s_max + 1) <= max_resources * (1 + 1e-12):
+        s_max += 1
+    brackets = []
+    for s in range(s_max, -1, -1):
+        n = math.ceil((s_max + 1) / (s + 1) * eta**s - 1e-9)
+        n_candidates = tuple(max(1, math.floor(n * eta**-i + 1e-9)) for i in range(s + 1))
+        n_resources = tuple(
+            max(min_resources, min(max_resources, round(max_resources * eta ** (i - s))))
+            for i in range(s + 1)
+        )
+        brackets.append(Bracket(s, n_candidates, n_resources))
+    return brackets
+
+
+@dataclass(frozen=True)
+class Rung:
+    """What :meth:`HyperbandOptimizer.ask` hands out: candidates and their resource.
+
+    Attributes
+    ----------
+    bracket : int
+        Index of the bracket in the order run (0, 1, ...).
+    s : int
+        The bracket's ``s`` (see :class:`Bracket`).
+    rung : int
+        Index of the rung within the bracket (0 = the first, cheapest one).
+    n_resources : int
+        Resource each candidate gets.
+    params : list of dict
+        The candidates.
+    """
+
+    bracket: int
+    s: int
+    rung: int
+    n_resources: int
+    params: list
+
+
+class _PriorSampler(Strategy):
+    """Distinct random points of the space, drawn from each dimension's prior."""
+
+    def _propose(self, n):
+        return np.array(self._random_unseen(n)).reshape(-1, self.space.n_coords)
+
+
+class HyperbandOptimizer:
+    """Ask/tell Hyperband over a search space and a resource.
+
+    Each :meth:`ask` returns the next :class:`Rung`: candidates to evaluate with a given
+    resource; :meth:`tell` takes their scores (greater is better; ``nan`` = failed).
+    Within a bracket, the best ``n_candidates[i + 1]`` of rung ``i`` (never a failed
+    one) move on to rung ``i + 1``. Brackets run from the most exploratory to the least
+    and start again from the most exploratory once all ``s_max + 1`` have run.
+
+    Parameters
+    ----------
+    space : dict, list of dict or SearchSpace
+        What to search, as ``param_distributions`` of ``RandomizedSearchCV``.
+    min_resources, max_resources : int
+        Smallest and largest resource (see :func:`hyperband_brackets`).
+    eta : int or float, default=3
+        Ratio between rungs (``> 1``).
+    n_brackets : int or None, default=None
+        Brackets to run in all. ``None`` runs each of the ``s_max + 1`` brackets once,
+        one Hyperband iteration; a larger value cycles through them again, a smaller
+        one runs only the most exploratory.
+    sampler : {"random", "bayes"}, default="random"
+        How a bracket's first candidates are chosen. ``"random"`` draws distinct points
+        from the prior. ``"bayes"`` fits :class:`~skhpo.strategies.BayesOptimizer` to the
+        scores observed at the highest resource with more results than the space has
+        coordinates, and asks it for the whole rung (a kriging-believer batch, a quarter
+        of it drawn from the prior); with too few results anywhere, it draws at random.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random choice.
+
+    Attributes
+    ----------
+    brackets_ : list of Bracket
+        One Hyperband iteration's brackets (:func:`hyperband_brackets`).
+    params_ : list of dict
+        Every candidate told so far, in order (a candidate promoted twice appears at
+        each of its rungs).
+    resources_ : ndarray of int
+        The resource of each entry of ``params_``.
+    scores_ : ndarray of float
+        The score of each entry of ``params_``.
+    n_brackets_ : int
+        Brackets started so far.
+
+    Examples
+    --------
+    >>> from skhpo.space import Real
+    >>> opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+    ...                          random_state=0)
+    >>> while (rung := opt.ask()) is not None:
+    ...     opt.tell([-abs(p["x"] - 0.3) - 1 / rung.n_resources for p in rung.params])
+    >>> sorted(set(opt.resources_.tolist()))
+    [1, 3, 9]
+    """
+
+    def __init__(self, space, *, min_resources: int, max_resources: int, eta=3,
+                 n_brackets=None, sampler: str = "random", random_state=None):
+        self.space = SearchSpace.from_user(space)
+        self.brackets_ = hyperband_brackets(min_resources, max_resources, eta)
+        self.min_resources = int(min_resources)
+        self.max_resources = int(max_resources)
+        self.eta = eta
+        if n_brackets is not None:
+            n_brackets = _check_positive_int("n_brackets", n_brackets)
+        self.n_brackets = n_brackets
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}.")
+        self.sampler = sampler
+        self.random_state = random_state
+        self._rng = check_random_state(random_state)
+        self.params_: list = []
+        self.resources_ = np.zeros(0, dtype=int)
+        self.scores_ = np.zeros(0)
+        self.n_brackets_ = 0
+        self._current: Rung | None = None
+        self._survivors: list | None = None  # candidates of the next rung
+        self._rung_index = 0
+        self._done = False
+
+    @property
+    def n_brackets_total(self) -> int:
+        """Brackets this optimiser runs in all."""
+        return len(self.brackets_) if self.n_brackets is None else self.n_brackets
+
+    def schedule(self) -> list[Bracket]:
+        """The planned brackets in the order they run (before any finite-space cap)."""
+        k = len(self.brackets_)
+        return [self.brackets_[i % k] for i in range(self.n_brackets_total)]
+
+    # -- ask / tell --------------------------------------------------------------------
+
+    def ask(self) -> Rung | None:
+        """The next rung to evaluate, or ``None`` once every bracket has run.
+
+        Asking again before :meth:`tell` returns the same rung.
+        """
+        if self._current is not None:
+            return self._current
+        if self._survivors:
+            bracket = self.schedule()[self.n_brackets_ - 1]
+            params = self._survivors
+            self._survivors = None
+        else:
+            if self.n_brackets_ >= self.n_brackets_total:
+                return None
+            bracket = self.schedule()[self.n_brackets_]
+            self.n_brackets_ += 1
+            self._rung_index = 0
+            params = self._sample(bracket.n_candidates[0])
+            if not params:
+                return None
+        i = self._rung_index
+        self._current = Rung(self.n_brackets_ - 1, bracket.s, i, bracket.n_resources[i],
+                             params)
+        return self._current
+
+    def tell(self, scores) -> None:
+        """Record the scores of the rung last asked (in its order)."""
+        rung = self._current
+        if rung is None:
+            raise RuntimeError("tell() called with no rung pending: call ask() first.")
+        scores = np.asarray(scores, dtype=float).reshape(-1)
+        if len(scores) != len(rung.params):
+            raise ValueError(
+                f"Expected {len(rung.params)} scores for this rung, got {len(scores)}."
+            )
+        if np.isposinf(scores).any():
+            raise ValueError("scores must not be +inf.")
+        scores = np.where(np.isneginf(scores), np.nan, scores)
+        self.params_.extend(rung.params)
+        self.resources_ = np.concatenate(
+            [self.resources_, np.full(len(scores), rung.n_resources, dtype=int)]
+        )
+        self.scores_ = np.concatenate([self.scores_, scores])
+        self._current = None
+        bracket = self.schedule()[rung.bracket]
+        if rung.rung < bracket.s:
+            keep = min(bracket.n_candidates[rung.rung + 1],
+                       max(1, int(len(scores) / self.eta + 1e-9)))
+            finite = np.flatnonzero(np.isfinite(scores))
+            order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
+            self._survivors = [rung.params[j] for j in sorted(order)]
+            self._rung_index = rung.rung + 1
+
+    # -- sampling ----------------------------------------------------------------------
+
+    def _seed(self) -> int:
+        return int(self._rng.randint(np.iinfo(np.int32).max))
+
+    def model_resource(self) -> int | None:
+        """The resource whose results the ``"bayes"`` sampler would learn from next: the
+        highest with more finite scores than the space has coordinates."""
+        needed = self.space.n_coords + 1
+        for r in sorted(set(self.resources_.tolist()), reverse=True):
+            at_r = self.resources_ == r
+            if np.isfinite(self.scores_[at_r]).sum() >= needed:
+                return int(r)
+        return None
+
+    def _sample(self, n: int) -> list:
+        seed = self._seed()
+        r = self.model_resource() if self.sampler == "bayes" else None
+        if r is None:
+            return _PriorSampler(self.space, random_state=seed).ask(n)
+        at_r = np.flatnonzero(self.resources_ == r)
+        model = BayesOptimizer(self.space, n_initial_points=1, random_state=seed)
+        model.tell([self.params_[j] for j in at_r], self.scores_[at_r])
+        return model.ask(n)
+
+    # -- results -----------------------------------------------------------------------
+
+    @property
+    def best_index_(self) -> int | None:
+        """Index in ``params_`` of the best finite score at the highest resource
+        reached, ``None`` before any."""
+        if len(self.scores_) == 0:
+            return None
+        top = self.resources_ == self.resources_.max()
+        ok = np.flatnonzero(top & np.isfinite(self.scores_))
+        if len(ok) == 0:
+            return None
+        return int(ok[np.argmax(self.scores_[ok])])
+
+    @property
+    def best_params_(self) -> dict | None:
+        i = self.best_index_
+        return None if i is None else self.params_[i]
+
+    @property
+    def best_score_(self) -> float:
+        i = self.best_index_
+        return math.nan if i is None else float(self.scores_[i])
+
