@@ -3,7 +3,8 @@ RandomizedSearchCV."""
 
 from ._bayes_search import BayesSearchCV
 from ._evolution_search import EvolutionSearchCV
+from ._hyperband_search import HyperbandSearchCV
 
 __version__ = "0.1.0"
 
-__all__ = ["BayesSearchCV", "EvolutionSearchCV", "__version__"]
+__all__ = ["BayesSearchCV", "EvolutionSearchCV", "HyperbandSearchCV", "__version__"]

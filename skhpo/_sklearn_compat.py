@@ -22,12 +22,14 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _num_samples as num_samples
 
 __all__ = [
     "BaseSearchCV",
     "HasMethods",
     "Interval",
     "StrOptions",
+    "num_samples",
     "raise_if_all_fits_failed",
 ]
 

@@ -1,0 +1,407 @@
+"""HyperbandSearchCV: multi-fidelity search with k-fold cross-validation, on any
+estimator."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state, indexable
+
+from ._search import _SkhpoSearchCV
+from ._sklearn_compat import BaseSearchCV, Interval, StrOptions, num_samples
+from .strategies import HyperbandOptimizer, hyperband_brackets
+from .strategies._hyperband import SAMPLERS
+
+
+def _splits_are_constant(cv) -> bool:
+    """Whether ``cv.split`` returns the same folds on every call: it does not shuffle,
+    or it shuffles with an integer seed."""
+    shuffle = getattr(cv, "shuffle", True)
+    random_state = getattr(cv, "random_state", 0)
+    return isinstance(random_state, Integral) or not shuffle
+
+
+class _SubsampledSplitter:
+    """The folds of ``base_cv`` with each training fold cut to ``fraction`` of it.
+
+    Fold ``k`` keeps a prefix of one fixed random order of its training samples (seeded
+    by ``seed`` and ``k``), so that a larger fraction keeps every sample of a smaller
+    one. With ``stratify``, the order interleaves the classes so that every prefix keeps
+    the class proportions. Test folds are kept whole: every rung is scored on the same
+    samples.
+    """
+
+    def __init__(self, base_cv, fraction: float, seed: int, stratify: bool):
+        self.base_cv = base_cv
+        self.fraction = fraction
+        self.seed = seed
+        self.stratify = stratify
+
+    def get_n_splits(self, X=None, y=None, groups=None, **kwargs):
+        return self.base_cv.get_n_splits(X, y, groups, **kwargs)
+
+    def split(self, X, y=None, **kwargs):
+        for k, (train, test) in enumerate(self.base_cv.split(X, y, **kwargs)):
+            m = max(1, int(self.fraction * len(train)))
+            order = self._order(train, y, k)
+            yield train[np.sort(order[:m])], test
+
+    def _order(self, train, y, k):
+        rng = np.random.default_rng([self.seed, k])
+        u = rng.uniform(size=len(train))
+        if not self.stratify or y is None or np.ndim(y) != 1:
+            return np.argsort(u, kind="stable")
+        # position of each sample among its class, scaled to [0, 1): a prefix of the
+        # order by this key holds each class in proportion
+        _, labels = np.unique(np.asarray(y)[train], return_inverse=True)
+        key = np.empty(len(train))
+        for c in np.unique(labels):
+            members = np.flatnonzero(labels == c)
+            rank = np.argsort(np.argsort(u[members], kind="stable"), kind="stable")
+            key[members] = (rank + u[members]) / len(members)
+        return np.argsort(key, kind="stable")
+
+
+class HyperbandSearchCV(_SkhpoSearchCV):
+    """Hyperband over hyperparameters: many cheap evaluations, few expensive ones.
+
+    Hyperband (Li et al., 2018) runs *brackets* of successive halving. A bracket
+    evaluates many candidates with a small *resource* (a fraction of the training
+    samples, or a few boosting iterations, trees, epochs...), keeps the best ``1 / eta``,
+    gives them ``eta`` times the resource, and so on until the survivors are evaluated
+    with ``max_resources``. Brackets differ in how many candidates they start with and
+    how small their first resource is, which hedges against low-fidelity scores that
+    mislead. Every rung is one parallel call over candidates x folds, with ordinary
+    k-fold cross-validation: any estimator works, no ``partial_fit`` needed.
+
+    Only candidates evaluated with ``max_resources`` compete for ``best_params_``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The object to tune; it must provide ``fit`` and a ``score`` method or be
+        paired with ``scoring``.
+    param_distributions : dict or list of dicts
+        What to search, as in :class:`~skhpo.BayesSearchCV`. It must not contain the
+        resource parameter.
+    resource : str, default="n_samples"
+        What a rung gives more of. ``"n_samples"``: each training fold is sub-sampled
+        to ``n_resources / n_samples`` of its samples (the test folds stay whole, so
+        every rung is scored on the same samples; for a classifier the sub-sample keeps
+        the class proportions, and a smaller sub-sample is always part of a larger one).
+        Otherwise the name of an integer parameter of the estimator, such as
+        ``"max_iter"``, ``"n_estimators"`` or, in a pipeline, ``"clf__max_iter"``, set
+        to ``n_resources`` for each fit.
+    eta : float, default=3
+        Ratio between rungs, ``> 1``: each rung keeps the best ``1 / eta`` of its
+        candidates and gives them ``eta`` times the resource.
+    min_resources : int or "auto", default="auto"
+        Smallest resource a candidate gets. ``"auto"``: for ``"n_samples"``,
+        ``2 * n_splits`` times the number of classes for a classifier (``2 * n_splits``
+        otherwise), as scikit-learn's successive-halving searches do; for a parameter,
+        1.
+    max_resources : int or "auto", default="auto"
+        Resource of the last rung of every bracket. ``"auto"``: for ``"n_samples"``, the
+        number of samples; for a parameter, the estimator's own value of it (100 for
+        ``HistGradientBoostingClassifier(max_iter=100)``).
+    n_brackets : int or None, default=None
+        Brackets to run. ``None`` runs each of the ``s_max + 1`` brackets once, where
+        ``s_max = floor(log_eta(max_resources / min_resources))``: one Hyperband
+        iteration. A larger value cycles through the brackets again, most exploratory
+        first (a budget knob, like ``n_iter``); a smaller one runs only the most
+        exploratory.
+    sampler : {"random", "bayes"}, default="random"
+        How each bracket's candidates are drawn. ``"random"`` samples the prior, as
+        ``RandomizedSearchCV`` does. ``"bayes"`` fits a Gaussian-process model (see
+        :class:`~skhpo.strategies.BayesOptimizer`) to the scores at the highest resource
+        with more results than the space has coordinates and proposes the bracket's
+        candidates from it, a quarter of them from the prior (model-based Hyperband in
+        the spirit of BOHB, Falkner et al., 2018). The first bracket is always random.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the candidates and the sub-samples. The same value gives the same
+        candidates and results whatever ``n_jobs`` or the joblib backend.
+    scoring : str, callable, list, tuple or dict, default=None
+        As in ``RandomizedSearchCV``. With several metrics, rungs are decided by the
+        one named by ``refit`` (the first one listed when ``refit`` is a callable or
+        False).
+    n_jobs : int, default=None
+        Number of jobs to run in parallel over candidates x folds of a rung.
+    refit : bool, str, or callable, default=True
+        As in ``RandomizedSearchCV``. A callable receives the whole ``cv_results_``,
+        low-resource rows included (filter on ``n_resources`` to compare like with
+        like).
+    cv : int, cross-validation generator or an iterable, default=None
+        As in ``RandomizedSearchCV`` (5-fold by default). Rungs must see the same
+        folds, so a splitter that shuffles without an integer ``random_state`` is
+        refused.
+    verbose : int, default=0
+        ``>= 1`` prints one line per rung with the best score so far at
+        ``max_resources``, plus scikit-learn's own messages.
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in ``RandomizedSearchCV``.
+    error_score : "raise" or numeric, default=np.nan
+        Score of a fit that fails. A candidate that fails is never promoted; the search
+        raises only if every fit failed.
+    return_train_score : bool, default=False
+        As in ``RandomizedSearchCV``.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in ``RandomizedSearchCV``, one row per candidate per rung, plus ``bracket``
+        (in the order run), ``iter`` (the rung within its bracket) and ``n_resources``.
+        ``rank_test_*`` ranks all rows; ``best_index_`` is the best row at
+        ``max_resources_``.
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
+refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
+        As in ``RandomizedSearchCV``; ``best_*`` come from candidates evaluated with
+        ``max_resources_``. With a parameter as resource, ``best_params_`` includes it.
+    min_resources_, max_resources_ : int
+        The resources used, ``"auto"`` resolved.
+    brackets_ : list of Bracket
+        One Hyperband iteration's schedule (see
+        :func:`~skhpo.strategies.hyperband_brackets`).
+    n_brackets_ : int
+        Brackets run.
+    optimizer_ : HyperbandOptimizer
+        The ask/tell scheduler after the search.
+
+    See Also
+    --------
+    sklearn.model_selection.HalvingRandomSearchCV : One bracket of successive halving.
+    skhpo.strategies.hyperband_brackets : The bracket arithmetic.
+    skhpo.strategies.HyperbandOptimizer : The ask/tell scheduler behind this search.
+
+    References
+    ----------
+    .. [1] L. Li, K. Jamieson, G. DeSalvo, A. Rostamizadeh and A. Talwalkar.
+       "Hyperband: A Novel Bandit-Based Approach to Hyperparameter Optimization."
+       JMLR 18(185), 2018.
+    .. [2] S. Falkner, A. Klein and F. Hutter. "BOHB: Robust and Efficient
+       Hyperparameter Optimization at Scale." ICML 2018.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform, randint
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from skhpo import HyperbandSearchCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> search = HyperbandSearchCV(
+    ...     HistGradientBoostingClassifier(max_iter=27),
+    ...     {"learning_rate": loguniform(1e-2, 1), "max_leaf_nodes": randint(4, 64)},
+    ...     resource="max_iter", min_resources=3, random_state=0,
+    ... ).fit(X, y)
+    >>> [(b.s, b.n_candidates, b.n_resources) for b in search.brackets_]
+    [(2, (9, 3, 1), (3, 9, 27)), (1, (5, 1), (9, 27)), (0, (3,), (27,))]
+    >>> search.best_params_["max_iter"]
+    27
+    """
+
+    _parameter_constraints: dict = {
+        **_SkhpoSearchCV._parameter_constraints,
+        "resource": [str],
+        "eta": [Interval(Real, 1, None, closed="neither")],
+        "min_resources": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_resources": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
+        "sampler": [StrOptions(set(SAMPLERS))],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        resource="n_samples",
+        eta=3,
+        min_resources="auto",
+        max_resources="auto",
+        n_brackets=None,
+        sampler="random",
+        random_state=None,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score=np.nan,
+        return_train_score=False,
+    ):
+        self.param_distributions = param_distributions
+        self.resource = resource
+        self.eta = eta
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.n_brackets = n_brackets
+        self.sampler = sampler
+        self.random_state = random_state
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+
+    # -- checks, before any fit ----------------------------------------------------------
+
+    def fit(self, X, y=None, **params):
+        """Run the brackets, then refit the best candidate at ``max_resources_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target, or None for unsupervised learning.
+        **params : dict
+            Passed to the estimator's ``fit``, the scorer and the splitter, as in
+            ``RandomizedSearchCV``.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        self._validate_params()
+        self._space = self._check_space()
+        X_checked, y_checked = indexable(X, y)
+        try:
+            self._check_resources(X_checked, y_checked, params)
+            return super().fit(X, y, **params)
+        finally:
+            for name in ("_space", "_cv_checked", "_n_samples"):
+                self.__dict__.pop(name, None)
+
+    def _check_resources(self, X, y, params):
+        name = type(self).__name__
+        estimator_params = self.estimator.get_params(deep=True)
+        if self.resource != "n_samples":
+            if self.resource not in estimator_params:
+                raise ValueError(
+                    f"resource={self.resource!r} is neither 'n_samples' nor a parameter "
+                    f"of {type(self.estimator).__name__}. Valid parameters are: "
+                    f"{sorted(estimator_params)}."
+                )
+            if self.resource in self._space.names:
+                raise ValueError(
+                    f"resource={self.resource!r} is also in param_distributions; "
+                    f"{name} sets it for each rung, so it cannot be searched."
+                )
+
+        self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        if not _splits_are_constant(self._cv_checked):
+            raise ValueError(
+                f"cv={self._cv_checked!r} gives different folds on each call to split(), "
+                f"but {name} compares the rungs of a bracket on the same folds. Set its "
+                "random_state to an int, or shuffle=False."
+            )
+
+        n_samples = num_samples(X)
+        max_resources = self.max_resources
+        if max_resources == "auto":
+            if self.resource == "n_samples":
+                max_resources = n_samples
+            else:
+                value = estimator_params[self.resource]
+                if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                    raise ValueError(
+                        f"max_resources='auto' takes the estimator's own "
+                        f"{self.resource}={value!r}, which is not a positive int; pass "
+                        "max_resources explicitly."
+                    )
+                max_resources = int(value)
+        if self.resource == "n_samples" and max_resources > n_samples:
+            raise ValueError(
+                f"max_resources={max_resources} is greater than the number of samples "
+                f"({n_samples}) with resource='n_samples'."
+            )
+
+        min_resources = self.min_resources
+        if min_resources == "auto":
+            if self.resource == "n_samples":
+                routed = self._get_routed_params_for_fit(params)
+                n_splits = self._cv_checked.get_n_splits(X, y, **routed.splitter.split)
+                min_resources = 2 * n_splits
+                if is_classifier(self.estimator) and y is not None:
+                    min_resources *= len(np.unique(np.asarray(y), axis=0))
+                min_resources = min(min_resources, max_resources)
+            else:
+                min_resources = 1
+        if min_resources > max_resources:
+            raise ValueError(
+                f"min_resources={min_resources} is greater than "
+                f"max_resources={max_resources}."
+            )
+        self.min_resources_ = int(min_resources)
+        self.max_resources_ = int(max_resources)
+        self.brackets_ = hyperband_brackets(self.min_resources_, self.max_resources_,
+                                            self.eta)
+        self._n_samples = n_samples
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best candidate among those evaluated with the largest resource (a
+        callable ``refit`` chooses among all rows, as in scikit-learn)."""
+        if callable(refit):
+            return BaseSearchCV._select_best_index(refit, refit_metric, results)
+        resources = np.asarray(results["n_resources"])
+        top = np.flatnonzero(resources == resources.max())
+        scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[top]
+        if np.isnan(scores).all():
+            return int(top[0])
+        return int(top[np.nanargmax(scores)])
+
+    # -- the search ----------------------------------------------------------------------
+
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        """One parallel call per rung, bracket after bracket."""
+        rng = check_random_state(self.random_state)
+        self.optimizer_ = HyperbandOptimizer(
+            self._space,
+            min_resources=self.min_resources_,
+            max_resources=self.max_resources_,
+            eta=self.eta,
+            n_brackets=self.n_brackets,
+            sampler=self.sampler,
+            random_state=rng,
+        )
+        subsample_seed = int(rng.randint(np.iinfo(np.int32).max))
+        stratify = is_classifier(self.estimator)
+        n_rungs = sum(b.s + 1 for b in self.optimizer_.schedule())
+        best = np.nan
+        with self._search_context(callback_ctx, n_rungs) as search_ctx:
+            while (rung := self.optimizer_.ask()) is not None:
+                r, n = rung.n_resources, len(rung.params)
+                cv, batch = None, rung.params
+                if self.resource == "n_samples":
+                    if r < self._n_samples:
+                        cv = _SubsampledSplitter(self._cv_checked, r / self._n_samples,
+                                                 subsample_seed, stratify)
+                else:
+                    batch = [{**p, self.resource: r} for p in rung.params]
+                scores, key = self._evaluate_batch(
+                    evaluate_candidates, batch, search_ctx=search_ctx, label="rung",
+                    cv=cv,
+                    more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
+                                  "n_resources": [r] * n},
+                )
+                self.optimizer_.tell(scores)
+                if r == self.max_resources_ and np.isfinite(scores).any():
+                    best = np.fmax(best, np.nanmax(scores))
+                self._say(
+                    f"bracket {rung.bracket} (s={rung.s}) rung {rung.rung}: {n} "
+                    f"candidates with {self.resource}={r}, best "
+                    f"{key[len('mean_test_'):]} at {self.resource}={self.max_resources_} "
+                    f"so far {'none yet' if np.isnan(best) else format(best, '.6g')}"
+                )
+        self.n_brackets_ = self.optimizer_.n_brackets_
