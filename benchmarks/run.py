@@ -7,6 +7,7 @@ Examples
     python -m benchmarks.run --suite efficiency --seeds 3
     python -m benchmarks.run --suite overhead
     python -m benchmarks.run --suite parallel
+    python -m benchmarks.run --suite fidelity --seeds 3
     python -m benchmarks.run --suite all --quick
 
 Each suite writes ``benchmarks/results/<suite>[-quick]-<timestamp>.md`` (the
@@ -25,12 +26,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import efficiency, overhead, parallel  # noqa: E402
+from benchmarks import efficiency, fidelity, overhead, parallel  # noqa: E402
 from benchmarks.methods import DEFAULT_METHODS, METHODS  # noqa: E402
 from benchmarks.problems import PROBLEMS, QUICK_PROBLEMS  # noqa: E402
 from benchmarks.report import environment, write  # noqa: E402
 
-SUITES = ("efficiency", "overhead", "parallel")
+SUITES = ("efficiency", "overhead", "parallel", "fidelity")
 
 
 def _csv(text):
@@ -47,7 +48,9 @@ def parse_args(argv=None):
                          "overhead and parallel runs")
     g = ap.add_argument_group("efficiency")
     g.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default 3)")
-    g.add_argument("--budget", type=int, help="evaluations per run (default 40)")
+    g.add_argument("--budget", type=int,
+                   help="evaluations per run (default 40; fidelity: 24 full-fidelity "
+                        "evaluations)")
     g.add_argument("--methods", type=_csv,
                    help=f"comma list from {sorted(METHODS)} "
                         f"(default {','.join(DEFAULT_METHODS)})")
@@ -71,9 +74,12 @@ def parse_args(argv=None):
 
     q = args.quick
     defaults = {
-        "seeds": 1 if q else 3, "budget": 8 if q else 40,
-        "methods": list(DEFAULT_METHODS),
-        "problems": list(QUICK_PROBLEMS if q else PROBLEMS),
+        "seeds": 1 if q else 3,
+        "methods": list(fidelity.METHODS if args.suite == "fidelity"
+                        else DEFAULT_METHODS),
+        "problems": list(
+            (["svc-n_samples"] if q else fidelity.PROBLEMS) if args.suite == "fidelity"
+            else (QUICK_PROBLEMS if q else PROBLEMS)),
         "sizes": [20, 50] if q else [50, 200, 500],
         "repeats": 2 if q else 5, "skopt_repeats": 2 if q else 3,
         "optimizers": list(overhead.ADAPTERS),
@@ -83,6 +89,9 @@ def parse_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, value)
     unknown = set(args.methods) - set(METHODS) | set(args.problems) - set(PROBLEMS)
+    if args.suite == "fidelity":
+        unknown = (set(args.methods) - set(fidelity.METHODS)
+                   | set(args.problems) - set(fidelity.PROBLEMS))
     if unknown:
         ap.error(f"unknown method/problem: {sorted(unknown)}")
     return args
@@ -101,10 +110,17 @@ def main(argv=None):
         env = environment(command)
         start = time.perf_counter()
         if suite == "efficiency":
+            budget = args.budget or (8 if args.quick else 40)
             md, raw = efficiency.main(args.problems, args.methods,
-                                      range(args.seeds), args.budget,
+                                      range(args.seeds), budget,
                                       args.n_jobs, env)
             failed |= any(r["error"] for r in raw["runs"])
+        elif suite == "fidelity":
+            budget = args.budget or (4 if args.quick else 24)
+            problems = args.problems if args.suite == "fidelity" else (
+                ["svc-n_samples"] if args.quick else list(fidelity.PROBLEMS))
+            methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)
+            md, raw = fidelity.main(problems, methods, range(args.seeds), budget, env)
         elif suite == "overhead":
             md, raw = overhead.main(args.sizes, args.repeats, args.skopt_repeats,
                                     args.optimizers, env)

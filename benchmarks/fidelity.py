@@ -1,0 +1,320 @@
+"""Multi-fidelity suite: time-to-quality of Hyperband against its peers.
+
+Problems where a cheap, low-fidelity evaluation says something about the expensive one:
+
+- ``hgb-max_iter``: ``HistGradientBoostingClassifier`` (no early stopping) on
+  ``make_classification(n_samples=20000, n_features=20, n_informative=10)``; the
+  resource is ``max_iter`` (9 to 243 boosting iterations).
+- ``svc-n_samples``: ``StandardScaler + SVC`` on ``make_classification(n_samples=8000,
+  n_features=20, n_informative=10)``; the resource is the number of training samples.
+
+Every method gets the same budget in full-fidelity evaluations (``--budget``, default 24:
+RandomizedSearchCV and BayesSearchCV evaluate 24 candidates; Hyperband runs the brackets
+whose planned budget, sum of candidates x resource, adds up to 24 x ``max_resources``;
+HalvingRandomSearchCV starts as many candidates as its budget allows), the same 3-fold
+splits and one core (``n_jobs=1``, one BLAS / OpenMP thread).
+
+The scorer stamps the wall clock after each fold, so each candidate's completion time
+is known, search overhead included. A method's *quality* at time ``t`` is the best
+mean CV score, among candidates evaluated at full fidelity by ``t``, on the full
+folds. HalvingRandomSearchCV only has an answer at its end, scored on sub-sampled test
+folds when the resource is ``n_samples``: its quality is its ``best_params_``
+re-scored on the full folds (not timed), at its total wall time.
+
+Figure: *time-to-quality*, the wall time a method needs to reach the best score
+RandomizedSearchCV found with its whole budget, as a ratio to RandomizedSearchCV's
+wall time for that budget. Medians over seeds; a run that never reaches it counts as
+infinite.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from benchmarks._peers import load, quiet
+from benchmarks.report import fmt, header_md, table
+
+N_SPLITS = 3
+
+
+@dataclass
+class FidelityProblem:
+    name: str
+    description: str
+    make_data: object
+    make_estimator: object
+    space: dict  # scipy.stats distributions, shared by every method
+    resource: str
+    min_resources: int
+    max_resources: int = field(default=None)
+
+    def load(self):
+        X, y = self.make_data()
+        from sklearn.model_selection import StratifiedKFold
+
+        cv = list(StratifiedKFold(N_SPLITS, shuffle=True, random_state=0).split(X, y))
+        max_resources = self.max_resources or len(X)
+        return X, y, cv, max_resources
+
+
+def _hgb_data():
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=20000, n_features=20, n_informative=10,
+                               random_state=0)
+
+
+def _svc_data():
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=8000, n_features=20, n_informative=10,
+                               random_state=1)
+
+
+def _hgb():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=243, early_stopping=False,
+                                          random_state=0)
+
+
+def _svc():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    return Pipeline([("scale", StandardScaler()), ("svc", SVC())])
+
+
+def _problems():
+    from scipy.stats import loguniform, randint, uniform
+
+    return {
+        "hgb-max_iter": FidelityProblem(
+            "hgb-max_iter", "HistGradientBoostingClassifier, resource max_iter",
+            _hgb_data, _hgb,
+            {"learning_rate": loguniform(3e-3, 0.5),
+             "max_leaf_nodes": randint(4, 64),
+             "min_samples_leaf": randint(2, 200),
+             "l2_regularization": loguniform(1e-4, 10.0),
+             "max_features": uniform(0.2, 0.8)},
+            resource="max_iter", min_resources=9, max_resources=243),
+        "svc-n_samples": FidelityProblem(
+            "svc-n_samples", "StandardScaler + SVC, resource n_samples",
+            _svc_data, _svc,
+            {"svc__C": loguniform(1e-2, 1e3), "svc__gamma": loguniform(1e-4, 1.0)},
+            resource="n_samples", min_resources=296),
+    }
+
+
+PROBLEMS = _problems()
+METHODS = ("random", "bayes", "halving", "hyperband-random", "hyperband-bayes")
+
+
+class _Clock:
+    """A scorer (accuracy) that records when each fold was scored."""
+
+    def __init__(self):
+        self.stamps = []
+
+    def __call__(self, estimator, X, y):
+        score = float(np.mean(estimator.predict(X) == y))
+        self.stamps.append(time.perf_counter())
+        return score
+
+
+def _hyperband_brackets(min_r, max_r, budget, eta=3):
+    """Brackets (cycling) whose planned budget adds up to ``budget * max_r``."""
+    from skhpo.strategies import hyperband_brackets
+
+    brackets = hyperband_brackets(min_r, max_r, eta)
+    spent = [0]
+    while spent[-1] < budget * max_r:
+        spent.append(spent[-1] + brackets[(len(spent) - 1) % len(brackets)].budget)
+    # the number of brackets whose budget is closest to the target
+    return min(range(1, len(spent)), key=lambda n: abs(spent[n] - budget * max_r))
+
+
+def _halving_candidates(min_r, max_r, budget, factor=3):
+    """Initial candidates of HalvingRandomSearchCV so that its planned budget, one
+    rung per factor of resource from ``min_r`` to ``max_r``, is ``budget * max_r``."""
+    n_rungs = 1 + int(math.floor(math.log(max_r / min_r, factor) + 1e-9))
+    # each rung costs about n0 * min_r
+    return int(math.ceil(budget * max_r / (n_rungs * min_r)))
+
+
+def _build(method, problem, budget, seed, max_resources, clock):
+    skhpo = load("skhpo")
+    sklearn_ms = load("sklearn.model_selection")
+    common = dict(scoring=clock, refit=False, n_jobs=1, cv=None, error_score=np.nan,
+                  return_train_score=False)
+    est, space = problem.make_estimator(), problem.space
+    r = problem.resource
+    if method == "random":
+        return sklearn_ms.RandomizedSearchCV(est, space, n_iter=budget,
+                                             random_state=seed, **common)
+    if method == "bayes":
+        return skhpo.BayesSearchCV(est, space, n_iter=budget, random_state=seed,
+                                   **common)
+    if method == "halving":
+        load("sklearn.experimental.enable_halving_search_cv")
+        return sklearn_ms.HalvingRandomSearchCV(
+            est, space, resource=r, factor=3,
+            n_candidates=_halving_candidates(problem.min_resources, max_resources,
+                                             budget),
+            min_resources=problem.min_resources, max_resources=max_resources,
+            random_state=seed, **common)
+    sampler = method.split("-")[1]
+    return skhpo.HyperbandSearchCV(
+        est, space, resource=r, eta=3, min_resources=problem.min_resources,
+        max_resources=max_resources, sampler=sampler, random_state=seed,
+        n_brackets=_hyperband_brackets(problem.min_resources, max_resources, budget),
+        **common)
+
+
+def _full_fidelity_score(problem, params, X, y, cv, max_resources):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    est = clone(problem.make_estimator()).set_params(**params)
+    if problem.resource != "n_samples":
+        est.set_params(**{problem.resource: max_resources})
+    return float(np.mean(cross_val_score(est, X, y, cv=cv, scoring="accuracy")))
+
+
+def run_one(method, problem, X, y, cv, max_resources, budget, seed):
+    """One search; returns its trace of (completion time, full-fidelity score)."""
+    clock = _Clock()
+    search = _build(method, problem, budget, seed, max_resources, clock)
+    search.cv = cv
+    start = time.perf_counter()
+    with quiet():
+        search.fit(X, y)
+    seconds = time.perf_counter() - start
+    res = search.cv_results_
+    n_rows = len(res["params"])
+    if len(clock.stamps) != n_rows * N_SPLITS:
+        raise RuntimeError(f"{method}: {len(clock.stamps)} stamps for {n_rows} rows")
+    done = np.array(clock.stamps[N_SPLITS - 1::N_SPLITS]) - start
+    scores = np.asarray(res["mean_test_score"], dtype=float)
+    if method == "halving":
+        best = search.cv_results_["params"][search.best_index_]
+        best = {k: v for k, v in best.items() if k != problem.resource}
+        trace = [(seconds, _full_fidelity_score(problem, best, X, y, cv, max_resources))]
+    else:
+        if "n_resources" in res:
+            full = np.asarray(res["n_resources"]) == max_resources
+        else:
+            full = np.ones(n_rows, dtype=bool)
+        trace = [(float(t), float(s)) for t, s, f in zip(done, scores, full)
+                 if f and np.isfinite(s)]
+    return {"method": method, "problem": problem.name, "seed": seed,
+            "seconds": seconds, "n_rows": n_rows,
+            "n_fits": n_rows * N_SPLITS, "trace": trace,
+            "best": max((s for _, s in trace), default=math.nan)}
+
+
+def time_to(trace, target):
+    """First time at which the trace's best score reaches ``target`` (inf if never)."""
+    for t, s in trace:
+        if s >= target - 1e-12:
+            return t
+    return math.inf
+
+
+def run(problems, methods, seeds, budget, log=print):
+    runs = []
+    for pname in problems:
+        problem = PROBLEMS[pname]
+        X, y, cv, max_resources = problem.load()
+        for seed in seeds:
+            for method in methods:
+                res = run_one(method, problem, X, y, cv, max_resources, budget, seed)
+                runs.append(res)
+                log(f"[fidelity] {pname:14s} seed {seed} {method:17s} best "
+                    f"{res['best']:.4f} in {res['seconds']:.1f}s, "
+                    f"{res['n_fits']} fits")
+    return runs
+
+
+def summarise(runs):
+    """Per (problem, seed): the target (random's best) and each method's times."""
+    out = []
+    for (p, seed) in dict.fromkeys((r["problem"], r["seed"]) for r in runs):
+        mine = {r["method"]: r for r in runs if r["problem"] == p and r["seed"] == seed}
+        rand = mine["random"]
+        target = rand["best"]
+        t_rand_best = time_to(rand["trace"], target)
+        for m, r in mine.items():
+            t = time_to(r["trace"], target)
+            out.append({"problem": p, "seed": seed, "method": m, "target": target,
+                        "time_to_target": t, "ratio": t / rand["seconds"],
+                        "ratio_to_random_best": t / t_rand_best,
+                        "seconds": r["seconds"], "wall_ratio": r["seconds"] / rand["seconds"],
+                        "best": r["best"], "n_fits": r["n_fits"]})
+    return out
+
+
+def _median(values):
+    values = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+    return float(np.median(values)) if values else math.nan
+
+
+def _fmt_ratio(x):
+    return "not reached" if math.isinf(x) else f"{x:.2f}"
+
+
+def markdown(runs, rows, env, budget, seeds):
+    parts = [header_md("Multi-fidelity time-to-quality", env), __doc__.split("\n\n", 1)[1],
+             f"\nBudget {budget} full-fidelity evaluations, seeds {list(seeds)}.\n"]
+    problems = list(dict.fromkeys(r["problem"] for r in rows))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for p in problems:
+        parts.append(f"\n## {p}: {PROBLEMS[p].description}\n")
+        parts.append(
+            "`time-to-quality` = seconds to reach RandomizedSearchCV's best score / "
+            "RandomizedSearchCV's wall time (lower is better; `speed-up` is its "
+            "inverse). `vs random's own` divides by the time RandomizedSearchCV itself "
+            "first reached that score. `wall` = the method's wall time / "
+            "RandomizedSearchCV's (equal budgets should give about 1). Medians over "
+            "seeds.\n")
+        body = []
+        for m in methods:
+            mine = [r for r in rows if r["problem"] == p and r["method"] == m]
+            ratio = _median([r["ratio"] for r in mine])
+            reached = sum(math.isfinite(r["ratio"]) for r in mine)
+            body.append([m, _fmt_ratio(ratio),
+                         "-" if math.isinf(ratio) or ratio == 0 else f"{1 / ratio:.1f}x",
+                         _fmt_ratio(_median([r["ratio_to_random_best"] for r in mine])),
+                         f"{reached}/{len(mine)}",
+                         fmt(_median([r["wall_ratio"] for r in mine]), ".2f"),
+                         fmt(_median([r["seconds"] for r in mine]), ".1f"),
+                         fmt(_median([r["best"] for r in mine]), ".4f"),
+                         str(int(_median([r["n_fits"] for r in mine])))])
+        parts.append(table(["method", "time-to-quality", "speed-up", "vs random's own",
+                            "reached", "wall", "wall s", "best score", "fits"], body))
+        parts.append("\nPer seed (time-to-quality ratio):\n")
+        seeds_here = list(dict.fromkeys(r["seed"] for r in rows if r["problem"] == p))
+        per = []
+        for m in methods:
+            per.append([m] + [_fmt_ratio(next(r["ratio"] for r in rows if r["problem"] == p
+                                              and r["method"] == m and r["seed"] == s))
+                              for s in seeds_here])
+        parts.append(table(["method"] + [f"seed {s}" for s in seeds_here], per))
+    return "\n".join(parts) + "\n"
+
+
+def main(problems, methods, seeds, budget, env, log=print):
+    from threadpoolctl import threadpool_limits
+
+    if "random" not in methods:
+        methods = ["random", *methods]
+    with threadpool_limits(limits=1):  # BLAS and OpenMP (HistGradientBoosting)
+        runs = run(problems, methods, seeds, budget, log=log)
+    rows = summarise(runs)
+    md = markdown(runs, rows, env, budget, seeds)
+    return md, {"runs": runs, "rows": rows, "env": env}
