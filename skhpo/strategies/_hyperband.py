@@ -218,6 +218,9 @@ class HyperbandOptimizer:
         The score of each entry of ``params_``.
     n_brackets_ : int
         Brackets started so far.
+    model_ : BayesOptimizer or None
+        With ``sampler="bayes"``, the model that proposed the latest bracket (``None``
+        while brackets are drawn at random).
 
     Examples
     --------
@@ -249,6 +252,7 @@ class HyperbandOptimizer:
         self.resources_ = np.zeros(0, dtype=int)
         self.scores_ = np.zeros(0)
         self.n_brackets_ = 0
+        self.model_ = None
         self._current: Rung | None = None
         self._survivors: list | None = None  # candidates of the next rung
         self._rung_index = 0
@@ -338,11 +342,12 @@ class HyperbandOptimizer:
         seed = self._seed()
         r = self.model_resource() if self.sampler == "bayes" else None
         if r is None:
+            self.model_ = None
             return _PriorSampler(self.space, random_state=seed).ask(n)
         at_r = np.flatnonzero(self.resources_ == r)
-        model = BayesOptimizer(self.space, n_initial_points=1, random_state=seed)
-        model.tell([self.params_[j] for j in at_r], self.scores_[at_r])
-        return model.ask(n)
+        self.model_ = BayesOptimizer(self.space, n_initial_points=1, random_state=seed)
+        self.model_.tell([self.params_[j] for j in at_r], self.scores_[at_r])
+        return self.model_.ask(n)
 
     # -- results -----------------------------------------------------------------------
 

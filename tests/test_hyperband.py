@@ -1,0 +1,493 @@
+"""Hyperband: the bracket arithmetic, the rung scheduler, and what HyperbandSearchCV adds
+to the shared contract (tests/test_search_contract.py runs it too)."""
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import loguniform
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skhpo import HyperbandSearchCV
+from skhpo._hyperband_search import _SubsampledSplitter
+from skhpo.space import Categorical, Integer, Real
+from skhpo.strategies import HyperbandOptimizer, hyperband_brackets
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+
+# -- bracket arithmetic ------------------------------------------------------------------
+
+# Li et al. (2018), Section 3.3: R = 81, eta = 3; (n_i, r_i) per rung of each bracket
+PAPER_TABLE = {
+    4: [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
+    3: [(34, 3), (11, 9), (3, 27), (1, 81)],
+    2: [(15, 9), (5, 27), (1, 81)],
+    1: [(8, 27), (2, 81)],
+    0: [(5, 81)],
+}
+
+
+def test_brackets_reproduce_the_table_of_the_paper():
+    brackets = hyperband_brackets(1, 81, 3)
+    assert [b.s for b in brackets] == [4, 3, 2, 1, 0]
+    for b in brackets:
+        assert list(zip(b.n_candidates, b.n_resources)) == PAPER_TABLE[b.s]
+
+
+def test_brackets_of_other_shapes():
+    # eta = 2, R = 8: s_max = 3
+    assert [(b.n_candidates, b.n_resources) for b in hyperband_brackets(1, 8, 2)] == [
+        ((8, 4, 2, 1), (1, 2, 4, 8)),
+        ((6, 3, 1), (2, 4, 8)),
+        ((4, 2), (4, 8)),
+        ((4,), (8,)),
+    ]
+    # min_resources == max_resources: a single bracket of one rung
+    [only] = hyperband_brackets(5, 5, 3)
+    assert (only.s, only.n_candidates, only.n_resources) == (0, (1,), (5,))
+    # R not a power of eta: resources rounded, never below the minimum
+    assert hyperband_brackets(1, 100, 3)[0].n_resources == (1, 4, 11, 33, 100)
+
+
+@settings(max_examples=200, deadline=None)
+@given(min_r=st.integers(1, 50), factor=st.integers(1, 400),
+       eta=st.one_of(st.integers(2, 5), st.floats(1.2, 6.0)))
+def test_bracket_invariants(min_r, factor, eta):
+    max_r = min_r * factor
+    brackets = hyperband_brackets(min_r, max_r, eta)
+    s_max = len(brackets) - 1
+    assert min_r * eta**s_max <= max_r * (1 + 1e-9) < min_r * eta ** (s_max + 1)
+    for b, s in zip(brackets, range(s_max, -1, -1)):
+        assert b.s == s and len(b.n_candidates) == len(b.n_resources) == s + 1
+        assert b.n_resources[-1] == max_r
+        assert all(min_r <= r <= max_r for r in b.n_resources)
+        assert list(b.n_resources) == sorted(b.n_resources)
+        assert list(b.n_candidates) == sorted(b.n_candidates, reverse=True)
+        assert b.n_candidates[-1] >= 1
+        # every bracket spends about the same: at most (s_max + 1) R plus rounding
+        assert b.budget <= (s_max + 1) * max_r * 1.5 + max_r
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((0, 10, 3), ValueError, "min_resources must be >= 1, got 0"),
+    ((1, 10, 1), ValueError, "eta must be a finite number > 1, got 1"),
+    ((1, 10, math.inf), ValueError, "eta must be a finite number > 1"),
+    ((11, 10, 3), ValueError, "min_resources=11 is greater than max_resources=10"),
+    ((1.5, 10, 3), TypeError, "min_resources must be an int, got 1.5"),
+    ((1, 10, "3"), TypeError, "eta must be a real number, got '3'"),
+])
+def test_bad_bracket_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        hyperband_brackets(*args)
+
+
+# -- the scheduler -------------------------------------------------------------------------
+
+
+def run_scheduler(opt, objective):
+    rungs = []
+    while (rung := opt.ask()) is not None:
+        rungs.append(rung)
+        opt.tell([objective(p, rung.n_resources) for p in rung.params])
+    return rungs
+
+
+def noisy_quadratic(p, r):
+    """Best at x = 0.3; low resources blur it with a deterministic bias."""
+    return -abs(p["x"] - 0.3) - 0.5 / r * math.sin(40 * p["x"]) ** 2
+
+
+def test_scheduler_runs_the_schedule_and_promotes_the_best():
+    opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=27,
+                             random_state=0)
+    rungs = run_scheduler(opt, noisy_quadratic)
+    planned = [(b.s, i, n, r) for b in hyperband_brackets(1, 27, 3)
+               for i, (n, r) in enumerate(zip(b.n_candidates, b.n_resources))]
+    assert [(g.s, g.rung, len(g.params), g.n_resources) for g in rungs] == planned
+    for prev, nxt in zip(rungs, rungs[1:]):
+        if nxt.bracket == prev.bracket:
+            scores = [noisy_quadratic(p, prev.n_resources) for p in prev.params]
+            top = sorted(range(len(scores)), key=lambda i: -scores[i])[:len(nxt.params)]
+            assert sorted(prev.params[i]["x"] for i in top) == sorted(
+                p["x"] for p in nxt.params)
+    assert opt.n_brackets_ == 4 and opt.ask() is None
+    assert opt.resources_[opt.best_index_] == 27
+    assert len(opt.params_) == len(opt.scores_) == sum(len(g.params) for g in rungs)
+
+
+def test_scheduler_cycles_brackets_and_refuses_misuse():
+    opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                             n_brackets=5, random_state=0)
+    assert [b.s for b in opt.schedule()] == [2, 1, 0, 2, 1]
+    with pytest.raises(RuntimeError, match="call ask"):
+        opt.tell([1.0])
+    rung = opt.ask()
+    assert opt.ask() is rung  # asking again before tell returns the same rung
+    with pytest.raises(ValueError, match="Expected 9 scores for this rung, got 2"):
+        opt.tell([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"\+inf"):
+        opt.tell([math.inf] * 9)
+    with pytest.raises(ValueError, match="sampler must be one of"):
+        HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                           sampler="tpe")
+    with pytest.raises(TypeError, match="n_brackets must be an int"):
+        HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                           n_brackets=2.0)
+
+
+def test_failed_candidates_are_never_promoted():
+    opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                             n_brackets=1, random_state=0)
+    rung = opt.ask()
+    opt.tell([math.nan if p["x"] > 0.2 else p["x"] for p in rung.params])
+    survivors = opt.ask().params
+    assert survivors and all(p["x"] <= 0.2 for p in survivors)
+    # a rung where everything fails ends its bracket
+    opt2 = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                              n_brackets=2, random_state=0)
+    first = opt2.ask()
+    opt2.tell([math.nan] * len(first.params))
+    assert opt2.ask().bracket == 1
+
+
+def test_a_small_finite_space_caps_the_rungs():
+    opt = HyperbandOptimizer({"k": [1, 2, 3, 4]}, min_resources=1, max_resources=9,
+                             random_state=0)
+    rungs = run_scheduler(opt, lambda p, r: p["k"] / r)
+    first = rungs[0]
+    assert first.n_resources == 1 and sorted(p["k"] for p in first.params) == [1, 2, 3, 4]
+    assert len(rungs[1].params) == 1  # floor(4 / 3)
+    # distinct within a bracket, repeated across brackets
+    for b in {g.bracket for g in rungs}:
+        for g in rungs:
+            if g.bracket == b:
+                assert len({p["k"] for p in g.params}) == len(g.params)
+
+
+def test_scheduler_is_reproducible_and_pickles_mid_run():
+    def make():
+        return HyperbandOptimizer({"x": Real(0, 1), "c": ["a", "b"]}, min_resources=1,
+                                  max_resources=9, sampler="bayes", random_state=3)
+
+    def f(p, r):
+        return -abs(p["x"] - 0.6) + (p["c"] == "a") * 0.1 - 0.1 / r
+
+    a, b = make(), make()
+    assert [g.params for g in run_scheduler(a, f)] == [g.params for g in run_scheduler(b, f)]
+    c = make()
+    for _ in range(3):
+        rung = c.ask()
+        c.tell([f(p, rung.n_resources) for p in rung.params])
+    d = pickle.loads(pickle.dumps(c))
+    assert [g.params for g in run_scheduler(c, f)] == [g.params for g in run_scheduler(d, f)]
+
+
+def test_bayes_sampler_learns_from_the_highest_resource_with_enough_results():
+    space = {"x": Real(0, 1), "y": Real(0, 1)}
+    opt = HyperbandOptimizer(space, min_resources=1, max_resources=9, n_brackets=2,
+                             sampler="bayes", random_state=0)
+    assert opt.model_resource() is None  # nothing told yet: random
+    first = opt.ask()
+    opt.tell([-abs(p["x"] - 0.2) for p in first.params])
+    # 9 results at resource 1, none higher: the model needs n_coords + 1 = 3
+    assert opt.model_resource() == 1
+    while (rung := opt.ask()).bracket == 0:
+        opt.tell([-abs(p["x"] - 0.2) for p in rung.params])
+    # after bracket 0 (9 at resource 1, 3 at 3, 1 at 9), resource 3 has enough results
+    assert opt.model_resource() == 3
+    # bracket 1 was proposed by a model of exactly the results at resource 3
+    at_3 = opt.resources_ == 3
+    np.testing.assert_array_equal(opt.model_.scores_, opt.scores_[at_3])
+    assert opt.model_.gp_ is not None and len(rung.params) == 5
+    random_opt = HyperbandOptimizer(space, min_resources=1, max_resources=9,
+                                    random_state=0)
+    assert random_opt.model_ is None
+
+
+def test_bayes_sampler_beats_random_on_average():
+    def f(p, r):
+        return -((p["x"] - 0.73) ** 2 + (p["y"] - 0.21) ** 2) - 0.02 / r
+
+    def best(sampler, seed):
+        opt = HyperbandOptimizer({"x": Real(0, 1), "y": Real(0, 1)}, min_resources=1,
+                                 max_resources=27, n_brackets=8, sampler=sampler,
+                                 random_state=seed)
+        run_scheduler(opt, f)
+        return opt.best_score_
+
+    seeds = range(6)
+    bayes = np.mean([best("bayes", s) for s in seeds])
+    rand = np.mean([best("random", s) for s in seeds])
+    assert bayes > rand
+
+
+# -- the sub-sampling splitter -------------------------------------------------------------
+
+
+def test_subsamples_are_nested_stratified_and_keep_the_test_folds():
+    X, y = make_classification(n_samples=600, weights=[0.8, 0.2], random_state=0)
+    base = StratifiedKFold(3)
+    small = list(_SubsampledSplitter(base, 0.1, seed=7, stratify=True).split(X, y))
+    large = list(_SubsampledSplitter(base, 0.5, seed=7, stratify=True).split(X, y))
+    for (tr_s, te_s), (tr_l, te_l), (tr, te) in zip(small, large, base.split(X, y)):
+        np.testing.assert_array_equal(te_s, te)
+        np.testing.assert_array_equal(te_l, te)
+        assert len(tr_s) == int(0.1 * len(tr)) and len(tr_l) == int(0.5 * len(tr))
+        assert set(tr_s) <= set(tr_l) <= set(tr)
+        assert abs(y[tr_s].mean() - y[tr].mean()) <= 1 / len(tr_s) + 1e-9
+    again = list(_SubsampledSplitter(base, 0.1, seed=7, stratify=True).split(X, y))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(small, again))
+    other = list(_SubsampledSplitter(base, 0.1, seed=8, stratify=True).split(X, y))
+    assert not all(np.array_equal(a[0], b[0]) for a, b in zip(small, other))
+
+
+# -- HyperbandSearchCV -----------------------------------------------------------------------
+
+
+class Recorder(ClassifierMixin, BaseEstimator):
+    """Records the training-set size and ``budget`` of each fit; scores better with a
+    larger budget and ``x`` near 0.6, but *low* budgets favour ``x`` near 0.1."""
+
+    fits: list = []
+
+    def __init__(self, x=0.5, budget=10):
+        self.x = x
+        self.budget = budget
+
+    def fit(self, X, y):
+        Recorder.fits.append((len(X), self.budget))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        if self.budget < 9:
+            return 2.0 - abs(self.x - 0.1)
+        return 1.0 - abs(self.x - 0.6)
+
+
+def test_cv_results_columns_follow_the_schedule():
+    search = HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, resource="budget",
+                               min_resources=1, max_resources=9, cv=3,
+                               random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    expected = [(k, i, r) for k, b in enumerate(search.brackets_)
+                for i, (n, r) in enumerate(zip(b.n_candidates, b.n_resources))
+                for _ in range(n)]
+    got = list(zip(res["bracket"], res["iter"], res["n_resources"]))
+    assert got == expected
+    assert [p["budget"] for p in res["params"]] == list(res["n_resources"])
+    assert search.n_brackets_ == 3
+    assert (search.min_resources_, search.max_resources_) == (1, 9)
+
+
+def test_best_comes_only_from_max_resources():
+    Recorder.fits.clear()
+    search = HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, resource="budget",
+                               min_resources=1, max_resources=9, cv=3,
+                               random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    at_max = res["n_resources"] == 9
+    # low-budget rows score higher, and rank first, but cannot win
+    assert res["mean_test_score"][~at_max].max() > res["mean_test_score"][at_max].max()
+    assert res["rank_test_score"][search.best_index_] > 1
+    assert at_max[search.best_index_]
+    assert search.best_score_ == res["mean_test_score"][at_max].max()
+    assert search.best_params_["budget"] == 9
+    # the refit uses the full resource
+    assert Recorder.fits[-1] == (150, 9)
+
+
+def test_resource_parameter_of_a_pipeline_step_and_grid_search_agreement():
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("clf", LogisticRegression(max_iter=40))])
+    space = {"clf__C": [0.01, 0.1, 1.0, 10.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at small max_iter
+        search = HyperbandSearchCV(pipe, space, resource="clf__max_iter", eta=2,
+                                   min_resources=5, cv=3, random_state=0)
+        search.fit(X_IRIS, Y_IRIS)
+        res = search.cv_results_
+        assert search.max_resources_ == 40 and set(res["n_resources"]) == {5, 10, 20, 40}
+        at_max = np.flatnonzero(res["n_resources"] == 40)
+        params = [res["params"][i] for i in at_max]
+        grid = GridSearchCV(pipe, {k: [v] for k, v in params[0].items()}, cv=3)
+        for i, p in zip(at_max, params):
+            grid.set_params(param_grid={k: [v] for k, v in p.items()}).fit(X_IRIS, Y_IRIS)
+            assert res["mean_test_score"][i] == pytest.approx(grid.best_score_)
+
+
+def test_n_samples_resource_subsamples_the_training_folds_only():
+    Recorder.fits.clear()
+    search = HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, min_resources=30,
+                               cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert search.max_resources_ == 150 and sorted(set(res["n_resources"])) == [50, 150]
+    sizes = {n for n, _ in Recorder.fits[:-1]}
+    assert sizes == {int(50 / 150 * 100), 100}  # 3-fold: 100 training samples
+    assert res["mean_test_score"].shape == (len(res["params"]),)
+
+
+def test_default_min_resources_follow_scikit_learns_halving():
+    search = HyperbandSearchCV(LogisticRegression(), {"C": Real(0.1, 10)}, cv=3,
+                               n_brackets=1, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.min_resources_ == 2 * 3 * 3  # 2 x n_splits x n_classes
+    search = HyperbandSearchCV(Ridge(), {"alpha": Real(0.1, 10)}, cv=4, n_brackets=1,
+                               random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.min_resources_ == 2 * 4
+
+
+@pytest.mark.parametrize("sampler", ["random", "bayes"])
+def test_same_random_state_same_results_whatever_n_jobs(sampler):
+    def fit(n_jobs):
+        return HyperbandSearchCV(
+            LogisticRegression(max_iter=300), {"C": loguniform(1e-3, 1e2),
+                                               "fit_intercept": [True, False]},
+            sampler=sampler, n_brackets=3, cv=3, random_state=4, n_jobs=n_jobs,
+        ).fit(X_IRIS, Y_IRIS).cv_results_
+
+    one, two = fit(1), fit(2)
+    assert one["params"] == two["params"]
+    np.testing.assert_array_equal(one["mean_test_score"], two["mean_test_score"])
+    np.testing.assert_array_equal(one["n_resources"], two["n_resources"])
+
+
+def test_nested_cross_validation_with_a_resource_parameter():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = HyperbandSearchCV(LogisticRegression(max_iter=27), {"C": Real(0.01, 10)},
+                                   resource="max_iter", min_resources=3, cv=3,
+                                   random_state=0)
+        scores = cross_val_score(search, X_IRIS, Y_IRIS, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.8)
+
+
+def test_failing_candidates_are_not_promoted():
+    class Flaky(Recorder):
+        def fit(self, X, y):
+            if self.x > 0.5:
+                raise RuntimeError("cannot fit x > 0.5")
+            return super().fit(X, y)
+
+    with pytest.warns(FitFailedWarning, match="cannot fit"):
+        search = HyperbandSearchCV(Flaky(), {"x": Real(0, 1)}, resource="budget",
+                                   min_resources=1, max_resources=9, cv=2,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    failed = np.isnan(res["mean_test_score"])
+    assert failed.any() and not failed[res["iter"] > 0].any()
+    assert search.best_params_["x"] <= 0.5
+
+
+def test_verbose_prints_one_line_per_rung(capsys):
+    HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, resource="budget",
+                      min_resources=1, max_resources=9, n_brackets=1, cv=2,
+                      random_state=0, verbose=1).fit(X_IRIS, Y_IRIS)
+    lines = [ln for ln in capsys.readouterr().out.splitlines()
+             if ln.startswith("[HyperbandSearchCV]")]
+    assert lines[0] == ("[HyperbandSearchCV] bracket 0 (s=2) rung 0: 9 candidates with "
+                        "budget=1, best score at budget=9 so far none yet")
+    assert len(lines) == 3 and "none yet" not in lines[-1]
+
+
+# -- refused before any fit ------------------------------------------------------------------
+
+FITS = []
+
+
+class CountingLR(LogisticRegression):
+    def fit(self, X, y, **kw):
+        FITS.append(1)
+        return super().fit(X, y, **kw)
+
+
+def _param_error(name, rule, got):
+    return (rf"The '{name}' parameter of HyperbandSearchCV must be {rule}\. "
+            rf"Got {got} instead\.")
+
+
+BAD = [
+    ({"eta": 1}, ValueError, _param_error("eta", r"a float in the range \(1(\.0)?, inf\)", "1")),
+    ({"eta": 0.5}, ValueError, _param_error("eta", r"a float in the range \(1(\.0)?, inf\)",
+                                            "0.5")),
+    ({"min_resources": 0}, ValueError,
+     _param_error("min_resources", r"an int in the range \[1, inf\) or a str among "
+                  r"\{'auto'\}", "0")),
+    ({"max_resources": "all"}, ValueError,
+     _param_error("max_resources", r"an int in the range \[1, inf\) or a str among "
+                  r"\{'auto'\}", "'all'")),
+    ({"n_brackets": 0}, ValueError,
+     _param_error("n_brackets", r"an int in the range \[1, inf\) or None", "0")),
+    ({"sampler": "tpe"}, ValueError,
+     _param_error("sampler", r"a str among \{.*\}", "'tpe'")),
+    ({"resource": 3}, ValueError, _param_error("resource", "an instance of 'str'", "3")),
+    ({"min_resources": 100, "max_resources": 50}, ValueError,
+     r"^min_resources=100 is greater than max_resources=50\.$"),
+    ({"max_resources": 151}, ValueError,
+     r"^max_resources=151 is greater than the number of samples \(150\) with "
+     r"resource='n_samples'\.$"),
+    ({"resource": "n_layers"}, ValueError,
+     r"^resource='n_layers' is neither 'n_samples' nor a parameter of CountingLR\. "
+     r"Valid parameters are: \['C', "),
+    ({"resource": "max_iter", "param_distributions": {"max_iter": [10, 20]}}, ValueError,
+     r"^resource='max_iter' is also in param_distributions; HyperbandSearchCV sets it "
+     r"for each rung, so it cannot be searched\.$"),
+    ({"resource": "tol"}, ValueError,
+     r"^max_resources='auto' takes the estimator's own tol=0\.0001, which is not a "
+     r"positive int; pass max_resources explicitly\.$"),
+    ({"cv": KFold(3, shuffle=True)}, ValueError,
+     r"^cv=KFold\(n_splits=3, random_state=None, shuffle=True\) gives different folds "
+     r"on each call to split\(\), but HyperbandSearchCV compares the rungs of a bracket "
+     r"on the same folds\. Set its random_state to an int, or shuffle=False\.$"),
+    ({"cv": ShuffleSplit(3)}, ValueError, "gives different folds on each call"),
+    ({"param_distributions": {"C": Real(1, 2), "nope": [1]}}, ValueError,
+     "names 'nope', which is not a parameter of CountingLR"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, match", BAD)
+def test_bad_input_is_refused_before_any_fit(kwargs, error, match):
+    params = dict(estimator=CountingLR(), param_distributions={"C": Real(0.1, 1.0)})
+    params.update(kwargs)
+    FITS.clear()
+    with pytest.raises(error, match=match):
+        HyperbandSearchCV(**params).fit(X_IRIS, Y_IRIS)
+    assert not FITS
+
+
+def test_seeded_shuffling_splitters_are_accepted():
+    search = HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": Real(0.1, 10)},
+                               cv=KFold(3, shuffle=True, random_state=0), n_brackets=1,
+                               random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.n_splits_ == 3
+
+
+def test_conditional_space_of_estimator_choices_with_n_samples():
+    pipe = Pipeline([("clf", LogisticRegression())])
+    space = [
+        {"clf": Categorical([LogisticRegression(max_iter=300)]),
+         "clf__C": Real(0.01, 10, log=True)},
+        {"clf": Categorical([RidgeClassifier()]), "clf__alpha": Integer(1, 10)},
+    ]
+    search = HyperbandSearchCV(pipe, space, cv=3, n_brackets=2, random_state=0)
+    search.fit(X_IRIS, Y_IRIS)
+    kinds = {type(p["clf"]).__name__ for p in search.cv_results_["params"]}
+    assert kinds == {"LogisticRegression", "RidgeClassifier"}
