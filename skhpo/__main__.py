@@ -1,8 +1,9 @@
 """``python -m skhpo``: a real search on a bundled dataset, with its results.
 
 Tunes an RBF support-vector classifier on scikit-learn's breast-cancer data with
-``BayesSearchCV`` and, for comparison, ``RandomizedSearchCV`` at the same budget, then
-prints the best candidates of the Bayesian search and both searches' held-out scores.
+``BayesSearchCV`` and, for comparison, ``RandomizedSearchCV`` at the same budget and
+``HyperbandSearchCV`` (sub-sampled training folds as the resource), then prints the best
+candidates of the Bayesian search and every search's held-out score.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from . import BayesSearchCV, __version__
+from . import BayesSearchCV, HyperbandSearchCV, __version__
 
 
 def _table(results, n_rows):
@@ -61,20 +62,26 @@ def main(argv=None):
         "RandomizedSearchCV": RandomizedSearchCV(model, space, n_iter=args.n_iter, cv=cv,
                                                  n_jobs=args.n_jobs,
                                                  random_state=args.random_state),
+        "HyperbandSearchCV": HyperbandSearchCV(model, space, cv=cv, n_jobs=args.n_jobs,
+                                               random_state=args.random_state),
     }
     summary = []
     for name, search in searches.items():
         start = time.perf_counter()
         search.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        summary.append((name, search.best_score_, search.score(X_test, y_test), seconds))
+        n_fits = len(search.cv_results_["params"]) * search.n_splits_
+        summary.append((name, search.best_score_, search.score(X_test, y_test), n_fits,
+                        seconds))
         if name == "BayesSearchCV":
             print("Best candidates of BayesSearchCV (iter = when it was proposed):")
             print(_table(search.cv_results_, 8), "\n")
             print(f"best_params_: {search.best_params_}\n")
-    print(f"{'search':<20} {'best CV accuracy':>16} {'held-out accuracy':>18} {'seconds':>8}")
-    for name, cv_score, test_score, seconds in summary:
-        print(f"{name:<20} {cv_score:>16.4f} {test_score:>18.4f} {seconds:>8.1f}")
+    print(f"{'search':<20} {'best CV accuracy':>16} {'held-out accuracy':>18} "
+          f"{'fits':>6} {'seconds':>8}")
+    for name, cv_score, test_score, n_fits, seconds in summary:
+        print(f"{name:<20} {cv_score:>16.4f} {test_score:>18.4f} {n_fits:>6} "
+              f"{seconds:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ def test_main_job_prints_the_result_table(capsys):
     out = capsys.readouterr().out
     assert "Best candidates of BayesSearchCV" in out
     assert "best_params_: {'svc__C':" in out
-    rows = [ln.split() for ln in out.splitlines() if ln.startswith(("BayesSearchCV ", "RandomizedSearchCV "))]
-    assert [r[0] for r in rows] == ["BayesSearchCV", "RandomizedSearchCV"]
+    names = ["BayesSearchCV", "RandomizedSearchCV", "HyperbandSearchCV"]
+    rows = [ln.split() for ln in out.splitlines() if ln.split()[:1] and ln.split()[0] in names]
+    assert [r[0] for r in rows] == names
     assert all(0.5 < float(r[1]) <= 1.0 and 0.5 < float(r[2]) <= 1.0 for r in rows)
