@@ -81,6 +81,14 @@ class BayesSearchCV(_AskTellSearchCV):
         surrogate steers away from it. The search raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
+    checkpoint : str, path-like or None, default=None
+        A file that records every completed batch as soon as it completes (a JSON-lines
+        journal, flushed and fsync-ed). Calling ``fit`` again with the same file after
+        an interruption replays what it holds without refitting, then continues: the
+        search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
+        uninterrupted one. A checkpoint written by a different search (estimator,
+        space, scoring, settings, CV splits or data) is refused with an error that says
+        what differs. ``None``: no checkpoint.
 
     Attributes
     ----------
@@ -92,6 +100,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         As in ``RandomizedSearchCV``.
     optimizer_ : BayesOptimizer
         The ask/tell optimiser after the search, with its surrogate (``gp_``).
+    partial_results_ : dict
+        Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
+        ``error_score="raise"``): the ``cv_results_`` of every batch completed before
+        the interruption.
 
     See Also
     --------
@@ -145,6 +157,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         pre_dispatch="2*n_jobs",
         error_score=np.nan,
         return_train_score=False,
+        checkpoint=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -152,6 +165,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.acquisition = acquisition
         self.n_points = n_points
         self.random_state = random_state
+        self.checkpoint = checkpoint
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -166,12 +180,12 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """Design, then one surrogate-guided batch of ``n_points`` at a time."""
-        space = self._check_space()
+        space = self._space
         self.optimizer_ = BayesOptimizer(
             space,
             n_initial_points=self.n_initial_points,
             acquisition=self.acquisition,
-            random_state=self.random_state,
+            random_state=self._seed,
         )
         self._ask_tell_loop(
             evaluate_candidates,

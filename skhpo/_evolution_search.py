@@ -83,6 +83,14 @@ class EvolutionSearchCV(_AskTellSearchCV):
         never becomes a parent. The search raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
+    checkpoint : str, path-like or None, default=None
+        A file that records every completed batch as soon as it completes (a JSON-lines
+        journal, flushed and fsync-ed). Calling ``fit`` again with the same file after
+        an interruption replays what it holds without refitting, then continues: the
+        search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
+        uninterrupted one. A checkpoint written by a different search (estimator,
+        space, scoring, settings, CV splits or data) is refused with an error that says
+        what differs. ``None``: no checkpoint.
 
     Attributes
     ----------
@@ -99,6 +107,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         Whether ``patience`` stopped the search before ``n_iter`` candidates.
     optimizer_ : EvolutionOptimizer
         The ask/tell optimiser after the search, with its step size (``sigma_``).
+    partial_results_ : dict
+        Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
+        ``error_score="raise"``): the ``cv_results_`` of every batch completed before
+        the interruption.
 
     See Also
     --------
@@ -156,6 +168,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         pre_dispatch="2*n_jobs",
         error_score=np.nan,
         return_train_score=False,
+        checkpoint=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -164,6 +177,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.mutation_rate = mutation_rate
         self.patience = patience
         self.random_state = random_state
+        self.checkpoint = checkpoint
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -178,7 +192,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """One generation of ``population_size`` candidates per parallel call."""
-        space = self._check_space()
+        space = self._space
         n_total = self._n_candidates(space)
         self.optimizer_ = EvolutionOptimizer(
             space,
@@ -186,7 +200,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             crossover_rate=self.crossover_rate,
             mutation_rate=self.mutation_rate,
             patience=self.patience,
-            random_state=self.random_state,
+            random_state=self._seed,
         )
         self._ask_tell_loop(
             evaluate_candidates,

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, indexable
+from sklearn.utils import check_random_state
 
 from ._search import _SkhpoSearchCV
 from ._sklearn_compat import BaseSearchCV, Interval, StrOptions, num_samples
@@ -147,6 +147,14 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
+    checkpoint : str, path-like or None, default=None
+        A file that records every completed batch as soon as it completes (a JSON-lines
+        journal, flushed and fsync-ed). Calling ``fit`` again with the same file after
+        an interruption replays what it holds without refitting, then continues: the
+        search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
+        uninterrupted one. A checkpoint written by a different search (estimator,
+        space, scoring, settings, CV splits or data) is refused with an error that says
+        what differs. ``None``: no checkpoint.
 
     Attributes
     ----------
@@ -168,6 +176,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         Brackets run.
     optimizer_ : HyperbandOptimizer
         The ask/tell scheduler after the search.
+    partial_results_ : dict
+        Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
+        ``error_score="raise"``): the ``cv_results_`` of every batch completed before
+        the interruption.
 
     See Also
     --------
@@ -231,6 +243,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         pre_dispatch="2*n_jobs",
         error_score=np.nan,
         return_train_score=False,
+        checkpoint=None,
     ):
         self.param_distributions = param_distributions
         self.resource = resource
@@ -240,6 +253,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.n_brackets = n_brackets
         self.sampler = sampler
         self.random_state = random_state
+        self.checkpoint = checkpoint
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -254,35 +268,9 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     # -- checks, before any fit ----------------------------------------------------------
 
-    def fit(self, X, y=None, **params):
-        """Run the brackets, then refit the best candidate at ``max_resources_``.
+    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples")
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
-            Target, or None for unsupervised learning.
-        **params : dict
-            Passed to the estimator's ``fit``, the scorer and the splitter, as in
-            ``RandomizedSearchCV``.
-
-        Returns
-        -------
-        self : object
-            The fitted search.
-        """
-        self._validate_params()
-        self._space = self._check_space()
-        X_checked, y_checked = indexable(X, y)
-        try:
-            self._check_resources(X_checked, y_checked, params)
-            return super().fit(X, y, **params)
-        finally:
-            for name in ("_space", "_cv_checked", "_n_samples"):
-                self.__dict__.pop(name, None)
-
-    def _check_resources(self, X, y, params):
+    def _check_before_fit(self, X, y, params):
         name = type(self).__name__
         estimator_params = self.estimator.get_params(deep=True)
         if self.resource != "n_samples":
@@ -365,7 +353,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """One parallel call per rung, bracket after bracket."""
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self._seed)
         self.optimizer_ = HyperbandOptimizer(
             self._space,
             min_resources=self.min_resources_,
@@ -379,7 +367,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         stratify = is_classifier(self.estimator)
         n_rungs = sum(b.s + 1 for b in self.optimizer_.schedule())
         best = np.nan
-        with self._search_context(callback_ctx, n_rungs) as search_ctx:
+        with self._search_context(evaluate_candidates, callback_ctx,
+                                  n_rungs) as search_ctx:
             while (rung := self.optimizer_.ask()) is not None:
                 r, n = rung.n_resources, len(rung.params)
                 cv, batch = None, rung.params
@@ -391,7 +380,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                     batch = [{**p, self.resource: r} for p in rung.params]
                 scores, key = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label="rung",
-                    cv=cv,
+                    cv=cv, points=self._points(rung.params),
                     more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
                                   "n_resources": [r] * n},
                 )

@@ -4,14 +4,30 @@ isolation and the ask -> evaluate -> tell loop on top of ``BaseSearchCV``."""
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state, indexable
 
-from ._sklearn_compat import BaseSearchCV, Interval, raise_if_all_fits_failed
+from ._checkpoint import Journal, data_hash, describe
+from ._sklearn_compat import (
+    BaseSearchCV,
+    Interval,
+    batch_outputs,
+    n_outputs,
+    raise_if_all_fits_failed,
+    replay_batch,
+    results_so_far,
+)
 from .space import Categorical, SearchSpace
+
+# settings that change how a search runs, not what it finds: a checkpoint ignores them
+_RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
 
 
 def _check_param_names(space: SearchSpace, estimator) -> None:
@@ -47,14 +63,87 @@ def _check_param_names(space: SearchSpace, estimator) -> None:
 
 
 class _SkhpoSearchCV(BaseSearchCV):
-    """What every skhpo search shares: space checks, the objective, and one batch of
-    candidates evaluated with failure isolation, callbacks and a verbose line."""
+    """What every skhpo search shares: checks before any fit, checkpoints, the
+    objective, and one batch of candidates evaluated with failure isolation, callbacks
+    and a verbose line."""
 
     _parameter_constraints: dict = {
         **BaseSearchCV._parameter_constraints,
         "param_distributions": [dict, list],
         "random_state": ["random_state"],
+        "checkpoint": [str, os.PathLike, None],
     }
+
+    # attributes that live only during fit
+    _FIT_STATE = ("_space", "_journal", "_seed")
+
+    def fit(self, X, y=None, **params):
+        """Run the search, then refit the best candidate on the whole data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target, or None for unsupervised learning.
+        **params : dict
+            Passed to the estimator's ``fit``, the scorer and the splitter, as in
+            ``RandomizedSearchCV``.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        self._validate_params()
+        self.__dict__.pop("partial_results_", None)
+        self._space = self._check_space()
+        X_checked, y_checked = indexable(X, y)
+        try:
+            self._check_before_fit(X_checked, y_checked, params)
+            self._journal = None
+            if isinstance(self.random_state, Integral):
+                self._seed = int(self.random_state)
+            else:
+                self._seed = self.random_state
+            if self.checkpoint is not None:
+                seed = self._seed
+                if not isinstance(seed, int):
+                    seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
+                self._journal = Journal.open(
+                    self.checkpoint, type(self).__name__,
+                    self._fingerprint(X_checked, y_checked, params), seed,
+                )
+                self._seed = self._journal.seed
+            return super().fit(X, y, **params)
+        finally:
+            for name in self._FIT_STATE:
+                self.__dict__.pop(name, None)
+
+    def _check_before_fit(self, X, y, params) -> None:
+        """Checks of subclasses that need the data, before any fit."""
+
+    def _fingerprint(self, X, y, params) -> dict:
+        """What a checkpoint must match to be resumed by this search."""
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        routed = self._get_routed_params_for_fit(params)
+        splits = [(np.asarray(tr), np.asarray(te))
+                  for tr, te in cv.split(X, y, **routed.splitter.split)]
+        settings = {
+            k: v for k, v in sorted(self.get_params(deep=False).items())
+            if k not in ("estimator", "param_distributions", "scoring", "cv",
+                         *_RUNTIME_SETTINGS)
+        }
+        return {
+            "estimator": describe(self.estimator),
+            "space": repr(self._space),
+            "scoring": describe(self.scoring),
+            "settings": describe(settings),
+            "cv": data_hash(splits),
+            "X": data_hash(X),
+            "y": data_hash(y),
+            "fit_params": data_hash(params),
+        }
 
     # -- checks ------------------------------------------------------------------------
 
@@ -80,12 +169,15 @@ class _SkhpoSearchCV(BaseSearchCV):
     # -- one batch ---------------------------------------------------------------------
 
     @contextmanager
-    def _search_context(self, callback_ctx, n_batches: int):
-        """Failure isolation for the whole search, and scikit-learn's "search" callback
-        task (``None`` where scikit-learn has no callbacks).
+    def _search_context(self, evaluate_candidates, callback_ctx, n_batches: int):
+        """Failure isolation for the whole search, the results so far on interruption,
+        and scikit-learn's "search" callback task (``None`` where scikit-learn has no
+        callbacks).
 
         Fits that fail are recorded with ``error_score``; only a search in which every
-        fit failed raises, once, at the end.
+        fit failed raises, once, at the end. If the search is interrupted
+        (``KeyboardInterrupt``, or an error with ``error_score="raise"``), the results of
+        every batch completed so far stay in ``partial_results_``.
         """
         search_ctx = None
         if callback_ctx is not None:
@@ -96,15 +188,37 @@ class _SkhpoSearchCV(BaseSearchCV):
         try:
             yield search_ctx
             raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
+        except BaseException:
+            results = results_so_far(evaluate_candidates)
+            if results:
+                self.partial_results_ = results
+            raise
         finally:
             del self._skhpo_fit_failures
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
 
+    def _points(self, batch) -> np.ndarray:
+        """Unit points of a batch (what a checkpoint compares on resume)."""
+        return np.array([self._space.encode(p) for p in batch]).reshape(len(batch), -1)
+
     def _evaluate_batch(self, evaluate_candidates, batch, *, search_ctx, label,
-                        more_results, cv=None):
-        """Fit and score ``batch`` over the folds in one parallel call; return the
-        objective of each candidate and the objective's name."""
+                        more_results, cv=None, points=None):
+        """Fit and score ``batch`` over the folds in one parallel call (or replay it from
+        the checkpoint); return the objective of each candidate and the objective's
+        name."""
+        journal = getattr(self, "_journal", None)
+        if journal is not None:
+            points = self._points(batch) if points is None else points
+            record = journal.next_record()
+            if record is not None:
+                journal.check_batch(record, points, more_results)
+                self._skhpo_fit_failures.extend(o.get("fit_error") for o in record["out"])
+                results = replay_batch(evaluate_candidates, self, batch, record["out"],
+                                       more_results)
+                key = self._objective_key(results)
+                return np.asarray(results[key][-len(batch):], dtype=float), key
+            start = n_outputs(evaluate_candidates)
         kwargs = {"more_results": more_results}
         if cv is not None:
             kwargs["cv"] = cv
@@ -119,6 +233,9 @@ class _SkhpoSearchCV(BaseSearchCV):
         results = evaluate_candidates(batch, **kwargs)
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
+        if journal is not None:
+            journal.append(batch, points, more_results,
+                           batch_outputs(evaluate_candidates, start))
         key = self._objective_key(results)
         return np.asarray(results[key][-len(batch):], dtype=float), key
 
@@ -157,7 +274,8 @@ class _AskTellSearchCV(_SkhpoSearchCV):
         ``i``.
         """
         n_batches = self._count_batches(n_total, batch_size)
-        with self._search_context(callback_ctx, n_batches) as search_ctx:
+        with self._search_context(evaluate_candidates, callback_ctx,
+                                  n_batches) as search_ctx:
             done, i, best = 0, 0, -math.inf
             while done < n_total:
                 batch = strategy.ask(min(batch_size(i), n_total - done))

@@ -30,6 +30,10 @@ __all__ = [
     "Interval",
     "StrOptions",
     "num_samples",
+    "batch_outputs",
+    "replay_batch",
+    "results_so_far",
+    "n_outputs",
     "raise_if_all_fits_failed",
 ]
 
@@ -69,3 +73,57 @@ def raise_if_all_fits_failed(fit_errors: list, error_score) -> None:
         _warn_or_raise_about_fit_failures(
             [{"fit_error": e} for e in fit_errors], error_score
         )
+
+
+# -- checkpoints: reading and replaying evaluate_candidates' bookkeeping --------------------
+#
+# ``BaseSearchCV.fit`` keeps every evaluation in lists local to ``fit`` that its closure
+# ``evaluate_candidates`` appends to. A checkpointed search reads the raw outputs of a new
+# batch from them, and replays a recorded batch into them without fitting anything, so
+# that ``cv_results_`` is scikit-learn's own formatting of old and new evaluations alike.
+
+_CELLS = ("all_candidate_params", "all_out", "all_more_results", "results")
+
+
+def _cells(evaluate_candidates) -> dict:
+    code = getattr(evaluate_candidates, "__code__", None)
+    closure = getattr(evaluate_candidates, "__closure__", None) or ()
+    cells = dict(zip(code.co_freevars, closure)) if code is not None else {}
+    missing = [name for name in _CELLS if name not in cells]
+    if missing:
+        raise RuntimeError(
+            "This scikit-learn version's BaseSearchCV.evaluate_candidates no longer "
+            f"keeps {missing}; skhpo's checkpoints cannot work with it."
+        )
+    return cells
+
+
+def batch_outputs(evaluate_candidates, start: int) -> list:
+    """The per-(candidate, split) outputs of ``_fit_and_score`` from index ``start``."""
+    return list(_cells(evaluate_candidates)["all_out"].cell_contents[start:])
+
+
+def n_outputs(evaluate_candidates) -> int:
+    return len(_cells(evaluate_candidates)["all_out"].cell_contents)
+
+
+def replay_batch(evaluate_candidates, search, candidate_params, out, more_results):
+    """Add a recorded batch to the search's results as if it had just been evaluated;
+    return the results, as ``evaluate_candidates`` would."""
+    cells = _cells(evaluate_candidates)
+    all_params = cells["all_candidate_params"].cell_contents
+    all_out = cells["all_out"].cell_contents
+    all_more = cells["all_more_results"].cell_contents
+    all_params.extend(candidate_params)
+    all_out.extend(out)
+    for key, value in more_results.items():
+        all_more[key].extend(value)
+    n_splits = len(out) // len(candidate_params)
+    results = search._format_results(all_params, n_splits, all_out, all_more)
+    cells["results"].cell_contents = results
+    return results
+
+
+def results_so_far(evaluate_candidates):
+    """The formatted results of every batch completed so far (``{}`` before any)."""
+    return _cells(evaluate_candidates)["results"].cell_contents
