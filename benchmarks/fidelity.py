@@ -8,11 +8,17 @@ Problems where a cheap, low-fidelity evaluation says something about the expensi
 - ``svc-n_samples``: ``StandardScaler + SVC`` on ``make_classification(n_samples=8000,
   n_features=20, n_informative=10)``; the resource is the number of training samples.
 
-Every method gets the same budget in full-fidelity evaluations (``--budget``, default 24:
-RandomizedSearchCV and BayesSearchCV evaluate 24 candidates; Hyperband runs the brackets
-whose planned budget, sum of candidates x resource, adds up to 24 x ``max_resources``;
-HalvingRandomSearchCV starts as many candidates as its budget allows), the same 3-fold
-splits and one core (``n_jobs=1``, one BLAS / OpenMP thread).
+Equal CPU time: RandomizedSearchCV evaluates ``--budget`` candidates (default 24) and its
+wall time ``T`` is every other method's allowance. BayesSearchCV and HyperbandSearchCV
+get a budget larger than they can spend in ``T`` (4 x ``--budget`` candidates; 4 x the
+number of brackets whose planned budget, sum of candidates x resource, is closest to
+``--budget`` x ``max_resources``) and are stopped at ``T`` (the scorer raises
+``KeyboardInterrupt`` once ``T`` has passed; the results so far are read from the
+search's ``partial_results_``). HalvingRandomSearchCV cannot be stopped early (it has an
+answer only at its end), so it starts as many candidates as the same budget in
+full-fidelity evaluations allows, and its wall time is reported next to ``T``. Every
+method gets the same 3-fold splits and one core (``n_jobs=1``, one BLAS / OpenMP
+thread).
 
 The scorer stamps the wall clock after each fold, so each candidate's completion time
 is known, search overhead included. A method's *quality* at time ``t`` is the best
@@ -113,17 +119,28 @@ def _problems():
 
 PROBLEMS = _problems()
 METHODS = ("random", "bayes", "halving", "hyperband-random", "hyperband-bayes")
+STOPPED = ("bayes", "hyperband-random", "hyperband-bayes")  # stopped at random's time
+
+
+class _Deadline(KeyboardInterrupt):
+    """Raised by the scorer once a method's time allowance has passed."""
 
 
 class _Clock:
-    """A scorer (accuracy) that records when each fold was scored."""
+    """A scorer (accuracy) that records when each fold was scored, and stops the search
+    (``_Deadline``) once ``deadline`` seconds have passed since ``start``."""
 
-    def __init__(self):
+    def __init__(self, deadline=None):
         self.stamps = []
+        self.deadline = deadline
+        self.start = None
 
     def __call__(self, estimator, X, y):
         score = float(np.mean(estimator.predict(X) == y))
-        self.stamps.append(time.perf_counter())
+        now = time.perf_counter()
+        if self.deadline is not None and now - self.start > self.deadline:
+            raise _Deadline
+        self.stamps.append(now)
         return score
 
 
@@ -147,6 +164,9 @@ def _halving_candidates(min_r, max_r, budget, factor=3):
     return int(math.ceil(budget * max_r / (n_rungs * min_r)))
 
 
+OVERSIZE = 4  # budget factor of the methods stopped at the deadline
+
+
 def _build(method, problem, budget, seed, max_resources, clock):
     skhpo = load("skhpo")
     sklearn_ms = load("sklearn.model_selection")
@@ -158,8 +178,8 @@ def _build(method, problem, budget, seed, max_resources, clock):
         return sklearn_ms.RandomizedSearchCV(est, space, n_iter=budget,
                                              random_state=seed, **common)
     if method == "bayes":
-        return skhpo.BayesSearchCV(est, space, n_iter=budget, random_state=seed,
-                                   **common)
+        return skhpo.BayesSearchCV(est, space, n_iter=OVERSIZE * budget,
+                                   random_state=seed, **common)
     if method == "halving":
         load("sklearn.experimental.enable_halving_search_cv")
         return sklearn_ms.HalvingRandomSearchCV(
@@ -172,7 +192,8 @@ def _build(method, problem, budget, seed, max_resources, clock):
     return skhpo.HyperbandSearchCV(
         est, space, resource=r, eta=3, min_resources=problem.min_resources,
         max_resources=max_resources, sampler=sampler, random_state=seed,
-        n_brackets=_hyperband_brackets(problem.min_resources, max_resources, budget),
+        n_brackets=OVERSIZE * _hyperband_brackets(problem.min_resources, max_resources,
+                                                  budget),
         **common)
 
 
@@ -186,19 +207,26 @@ def _full_fidelity_score(problem, params, X, y, cv, max_resources):
     return float(np.mean(cross_val_score(est, X, y, cv=cv, scoring="accuracy")))
 
 
-def run_one(method, problem, X, y, cv, max_resources, budget, seed):
-    """One search; returns its trace of (completion time, full-fidelity score)."""
-    clock = _Clock()
+def run_one(method, problem, X, y, cv, max_resources, budget, seed, deadline=None):
+    """One search (stopped after ``deadline`` seconds if given); returns its trace of
+    (completion time, full-fidelity score)."""
+    clock = _Clock(deadline)
     search = _build(method, problem, budget, seed, max_resources, clock)
     search.cv = cv
-    start = time.perf_counter()
+    start = clock.start = time.perf_counter()
+    stopped = False
     with quiet():
-        search.fit(X, y)
+        try:
+            search.fit(X, y)
+        except _Deadline:
+            stopped = True
     seconds = time.perf_counter() - start
-    res = search.cv_results_
+    res = search.partial_results_ if stopped else search.cv_results_
     n_rows = len(res["params"])
-    if len(clock.stamps) != n_rows * N_SPLITS:
+    if len(clock.stamps) < n_rows * N_SPLITS or (
+            not stopped and len(clock.stamps) != n_rows * N_SPLITS):
         raise RuntimeError(f"{method}: {len(clock.stamps)} stamps for {n_rows} rows")
+    clock.stamps = clock.stamps[:n_rows * N_SPLITS]
     done = np.array(clock.stamps[N_SPLITS - 1::N_SPLITS]) - start
     scores = np.asarray(res["mean_test_score"], dtype=float)
     if method == "halving":
@@ -213,7 +241,7 @@ def run_one(method, problem, X, y, cv, max_resources, budget, seed):
         trace = [(float(t), float(s)) for t, s, f in zip(done, scores, full)
                  if f and np.isfinite(s)]
     return {"method": method, "problem": problem.name, "seed": seed,
-            "seconds": seconds, "n_rows": n_rows,
+            "seconds": seconds, "n_rows": n_rows, "stopped": stopped,
             "n_fits": n_rows * N_SPLITS, "trace": trace,
             "best": max((s for _, s in trace), default=math.nan)}
 
@@ -232,12 +260,17 @@ def run(problems, methods, seeds, budget, log=print):
         problem = PROBLEMS[pname]
         X, y, cv, max_resources = problem.load()
         for seed in seeds:
-            for method in methods:
-                res = run_one(method, problem, X, y, cv, max_resources, budget, seed)
+            allowance = None
+            for method in ["random", *(m for m in methods if m != "random")]:
+                deadline = allowance if method in STOPPED else None
+                res = run_one(method, problem, X, y, cv, max_resources, budget, seed,
+                              deadline)
+                if method == "random":
+                    allowance = res["seconds"]
                 runs.append(res)
                 log(f"[fidelity] {pname:14s} seed {seed} {method:17s} best "
                     f"{res['best']:.4f} in {res['seconds']:.1f}s, "
-                    f"{res['n_fits']} fits")
+                    f"{res['n_fits']} fits" + (" (stopped at T)" if res["stopped"] else ""))
     return runs
 
 
@@ -280,8 +313,8 @@ def markdown(runs, rows, env, budget, seeds):
             "RandomizedSearchCV's wall time (lower is better; `speed-up` is its "
             "inverse). `vs random's own` divides by the time RandomizedSearchCV itself "
             "first reached that score. `wall` = the method's wall time / "
-            "RandomizedSearchCV's (equal budgets should give about 1). Medians over "
-            "seeds.\n")
+            "RandomizedSearchCV's (about 1 for the methods stopped at its time). `fits` "
+            "counts completed fits. Medians over seeds.\n")
         body = []
         for m in methods:
             mine = [r for r in rows if r["problem"] == p and r["method"] == m]
