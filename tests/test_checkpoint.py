@@ -1,0 +1,271 @@
+"""Checkpoints: interrupted searches resume without losing or repeating an evaluation,
+and a checkpoint is never mixed with a different search."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
+from skhpo._checkpoint import CheckpointMismatchError
+from skhpo.space import Real
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+SPACE = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
+
+# each class with settings giving several batches on iris (3-fold CV)
+SETTINGS = {
+    BayesSearchCV: dict(n_iter=8, n_initial_points=3, n_points=2),
+    EvolutionSearchCV: dict(n_iter=9, population_size=3),
+    HyperbandSearchCV: dict(n_brackets=3),
+}
+SEARCH_CLASSES = list(SETTINGS)
+
+
+class Interrupting(LogisticRegression):
+    """Raises ``trigger["exc"]`` at the ``trigger["at"]``-th fit (counting all fits)."""
+
+    trigger = {"at": None, "n": 0, "exc": KeyboardInterrupt}
+
+    def fit(self, X, y, **kw):
+        t = Interrupting.trigger
+        t["n"] += 1
+        if t["at"] is not None and t["n"] == t["at"]:
+            raise t["exc"]("interrupted")
+        return super().fit(X, y, **kw)
+
+
+def arm(at=None, exc=KeyboardInterrupt):
+    Interrupting.trigger.update(at=at, n=0, exc=exc)
+
+
+def make(cls, **kwargs):
+    params = dict(cv=3, random_state=0, **SETTINGS[cls])
+    params.update(kwargs)
+    return cls(Interrupting(max_iter=300), SPACE, **params)
+
+
+def assert_same_search(a, b):
+    ra, rb = a.cv_results_, b.cv_results_
+    assert ra["params"] == rb["params"]
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score", "iter"):
+        np.testing.assert_array_equal(ra[key], rb[key])
+    assert a.best_params_ == b.best_params_ and a.best_index_ == b.best_index_
+
+
+def n_search_fits(search):
+    return len(search.cv_results_["params"]) * search.n_splits_
+
+
+@pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
+def test_interrupted_search_resumes_where_it_stopped(cls, exc, tmp_path):
+    path = tmp_path / "search.jsonl"
+    arm(None)
+    reference = make(cls).fit(X_IRIS, Y_IRIS)
+    total = n_search_fits(reference)
+
+    arm(at=total // 2, exc=exc)
+    interrupted = make(cls, checkpoint=path, error_score="raise" if exc is RuntimeError
+                       else np.nan)
+    with pytest.raises(exc, match="interrupted"):
+        interrupted.fit(X_IRIS, Y_IRIS)
+    done = len(interrupted.partial_results_["params"])
+    assert 0 < done < len(reference.cv_results_["params"])
+    lines = path.read_text().splitlines()
+    assert sum(len(json.loads(ln)["params"]) for ln in lines[1:]) == done
+
+    arm(None)
+    resumed = make(cls, checkpoint=path, error_score="raise" if exc is RuntimeError
+                   else np.nan)
+    resumed.fit(X_IRIS, Y_IRIS)
+    # nothing completed was fitted again: only the rest, and the refit
+    assert Interrupting.trigger["n"] == total - done * 3 + 1
+    assert_same_search(resumed, reference)
+
+    # a finished checkpoint replays everything: only the refit is fitted
+    arm(None)
+    again = make(cls, checkpoint=path, error_score="raise" if exc is RuntimeError
+                 else np.nan).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 1
+    assert_same_search(again, reference)
+
+
+def test_keyboard_interrupt_without_checkpoint_keeps_results_so_far(tmp_path):
+    arm(at=20)
+    search = make(BayesSearchCV)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X_IRIS, Y_IRIS)
+    partial = search.partial_results_
+    assert len(partial["params"]) == 6  # three batches of 2 candidates x 3 folds = 18
+    assert np.all(np.isfinite(partial["mean_test_score"]))
+    assert list(tmp_path.iterdir()) == []
+    arm(None)
+    search.fit(X_IRIS, Y_IRIS)
+    assert not hasattr(search, "partial_results_")
+
+
+def test_random_state_none_resumes_the_same_candidates(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(at=10)
+    first = make(BayesSearchCV, random_state=None, checkpoint=path)
+    with pytest.raises(KeyboardInterrupt):
+        first.fit(X_IRIS, Y_IRIS)
+    seen = first.partial_results_["params"]
+    arm(None)
+    resumed = make(BayesSearchCV, random_state=None, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert resumed.cv_results_["params"][:len(seen)] == seen
+    seed = json.loads(path.read_text().splitlines()[0])["seed"]
+    arm(None)
+    fresh = make(BayesSearchCV, random_state=seed).fit(X_IRIS, Y_IRIS)
+    assert fresh.cv_results_["params"] == resumed.cv_results_["params"]
+
+
+def test_a_truncated_last_line_is_redone(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    reference = make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    lines = path.read_bytes().split(b"\n")[:-1]
+    # the process died while writing batch 2: half a line, no newline
+    path.write_bytes(b"\n".join(lines[:3]) + b"\n" + lines[3][: len(lines[3]) // 2])
+    arm(None)
+    resumed = make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    # batches 0 and 1 replayed; 2 redone and the rest evaluated: 3 candidates x 3 folds
+    assert Interrupting.trigger["n"] == (9 - 6) * 3 + 1
+    assert_same_search(resumed, reference)
+    assert len(path.read_text().splitlines()) == len(lines)
+
+
+def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1][:-5] + "#####"
+    path.write_text("\n".join(lines) + "\n")
+    arm(None)
+    with pytest.raises(ValueError, match=r"is corrupt: line 2 cannot be read"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
+    other = tmp_path / "notes.txt"
+    other.write_text("shopping list\n")
+    with pytest.raises(ValueError, match=r"is corrupt: header 1 cannot be read"):
+        make(EvolutionSearchCV, checkpoint=other).fit(X_IRIS, Y_IRIS)
+    other.write_text('{"format": "something else"}\n')
+    with pytest.raises(ValueError, match="is not an skhpo checkpoint"):
+        make(EvolutionSearchCV, checkpoint=other).fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize("change, what", [
+    (dict(estimator=Interrupting(max_iter=200)),
+     r"- the estimator: Interrupting\(max_iter=300\) in the checkpoint, "
+     r"Interrupting\(max_iter=200\) now"),
+    (dict(param_distributions={"C": Real(1e-3, 1e2, log=True)}), r"- param_distributions: "),
+    (dict(scoring="balanced_accuracy"),
+     r"- scoring: None in the checkpoint, 'balanced_accuracy' now"),
+    (dict(population_size=4), r"- the search's settings: .*'population_size': 3"),
+    (dict(cv=KFold(3, shuffle=True, random_state=1)),
+     r"- the cross-validation splits differ"),
+    (dict(X=X_IRIS + 1e-9), r"- the data X differ"),
+    (dict(y=np.roll(Y_IRIS, 1)), r"- the target y differ"),
+])
+def test_a_checkpoint_of_another_search_is_refused(change, what, tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    before = path.read_bytes()
+    change = dict(change)
+    X, y = change.pop("X", X_IRIS), change.pop("y", Y_IRIS)
+    search = make(EvolutionSearchCV, checkpoint=path)
+    search.set_params(**change)
+    arm(None)
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"(?s)was written by a different search; refusing to mix "
+                             rf"their results\. What differs:\n.*{what}"):
+        search.fit(X, y)
+    assert Interrupting.trigger["n"] == 0
+    assert path.read_bytes() == before
+
+
+def test_runtime_settings_do_not_matter(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    reference = make(BayesSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    arm(None)
+    again = make(BayesSearchCV, checkpoint=str(path), n_jobs=2, verbose=0,
+                 pre_dispatch="n_jobs").fit(X_IRIS, Y_IRIS)
+    assert_same_search(again, reference)
+
+
+def test_checkpoint_must_be_a_path():
+    with pytest.raises(ValueError, match=r"The 'checkpoint' parameter of BayesSearchCV "
+                                         r"must be an instance of 'str', an instance of "
+                                         r"'os.PathLike' or None\. Got 3 instead\."):
+        make(BayesSearchCV, checkpoint=3).fit(X_IRIS, Y_IRIS)
+
+
+# -- killed for real -----------------------------------------------------------------------
+
+KILLED_SCRIPT = textwrap.dedent('''
+    import os, signal, sys
+    import numpy as np
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    import skhpo
+    from skhpo.space import Real
+
+    cls, path, kill_at = getattr(skhpo, sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    settings = {settings}
+    n = 0
+
+    class Killer(LogisticRegression):
+        def fit(self, X, y, **kw):
+            global n
+            n += 1
+            if n == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return super().fit(X, y, **kw)
+
+    X, y = load_iris(return_X_y=True)
+    space = {{"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}}
+    cls(Killer(max_iter=300), space, cv=3, random_state=0, checkpoint=path,
+        **settings[sys.argv[1]]).fit(X, y)
+''')
+
+
+class Killer(LogisticRegression):
+    """Same name and parameters as the estimator of the killed process."""
+
+
+@pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
+def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
+    settings = {c.__name__: s for c, s in SETTINGS.items()}
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_SCRIPT.format(settings=repr(settings)))
+    reference = cls(Killer(max_iter=300), SPACE, cv=3, random_state=0,
+                    **SETTINGS[cls]).fit(X_IRIS, Y_IRIS)
+    total = n_search_fits(reference)
+    rng = np.random.RandomState(len(cls.__name__))
+    replayed = []
+    # one random point in each half of the search's fits
+    for kill_at in (rng.randint(2, total // 2), rng.randint(total // 2, total)):
+        path = tmp_path / f"killed-{kill_at}.jsonl"
+        proc = subprocess.run([sys.executable, str(script), cls.__name__, str(path),
+                               str(kill_at)], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == -9, proc.stderr
+        replayed.append(len(path.read_text().splitlines()) - 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # resuming is silent
+            resumed = cls(Killer(max_iter=300), SPACE, cv=3, random_state=0,
+                          checkpoint=path, **SETTINGS[cls]).fit(X_IRIS, Y_IRIS)
+        assert_same_search(resumed, reference)
+        assert len(resumed.cv_results_["params"]) == len(reference.cv_results_["params"])
+    assert max(replayed) >= 1  # at least one kill left completed batches to replay
