@@ -1,0 +1,47 @@
+"""Searches run unchanged on a dask.distributed cluster (joblib's "dask" backend)."""
+
+import numpy as np
+import pytest
+from joblib import parallel_backend
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
+from skhpo.space import Real
+
+distributed = pytest.importorskip("distributed")
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+SPACE = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
+SEARCHES = {
+    BayesSearchCV: dict(n_iter=8, n_initial_points=4, n_points=4),
+    EvolutionSearchCV: dict(n_iter=8, population_size=4),
+    HyperbandSearchCV: dict(n_brackets=2, sampler="bayes"),
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    # a real cluster: two worker processes, on loopback
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.mark.parametrize("cls", list(SEARCHES), ids=lambda c: c.__name__)
+def test_same_results_on_a_dask_cluster_as_locally(cls, client, tmp_path):
+    def search(**kwargs):
+        return cls(LogisticRegression(max_iter=300), SPACE, cv=3, random_state=0,
+                   **SEARCHES[cls], **kwargs)
+
+    local = search(n_jobs=1).fit(X_IRIS, Y_IRIS)
+    with distributed.get_task_stream(client) as stream, parallel_backend("dask"):
+        remote = search(n_jobs=-1, checkpoint=tmp_path / "c.jsonl").fit(X_IRIS, Y_IRIS)
+    assert remote.cv_results_["params"] == local.cv_results_["params"]
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        np.testing.assert_array_equal(remote.cv_results_[key], local.cv_results_[key])
+    assert remote.best_params_ == local.best_params_
+    # the fits ran on both of the cluster's workers
+    assert {task["worker"] for task in stream.data} == set(
+        client.scheduler_info()["workers"])
