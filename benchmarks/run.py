@@ -8,6 +8,7 @@ Examples
     python -m benchmarks.run --suite overhead
     python -m benchmarks.run --suite parallel
     python -m benchmarks.run --suite fidelity --seeds 3
+    python -m benchmarks.run --suite distributed --workers 2
     python -m benchmarks.run --suite all --quick
 
 Each suite writes ``benchmarks/results/<suite>[-quick]-<timestamp>.md`` (the
@@ -26,12 +27,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import efficiency, fidelity, overhead, parallel  # noqa: E402
+from benchmarks import distributed, efficiency, fidelity, overhead, parallel  # noqa: E402
 from benchmarks.methods import DEFAULT_METHODS, METHODS  # noqa: E402
 from benchmarks.problems import PROBLEMS, QUICK_PROBLEMS  # noqa: E402
 from benchmarks.report import environment, write  # noqa: E402
 
-SUITES = ("efficiency", "overhead", "parallel", "fidelity")
+SUITES = ("efficiency", "overhead", "parallel", "fidelity", "distributed")
 
 
 def _csv(text):
@@ -69,6 +70,9 @@ def parse_args(argv=None):
     g = ap.add_argument_group("parallel")
     g.add_argument("--n-iter", type=int, help="candidates (default 24)")
     g.add_argument("--n-samples", type=int, help="dataset rows (default 4000)")
+    g = ap.add_argument_group("distributed (also uses --n-iter and --n-samples)")
+    g.add_argument("--workers", type=int, default=2,
+                   help="dask worker processes (default 2)")
     ap.add_argument("--out", help="results directory (default benchmarks/results)")
     args = ap.parse_args(argv)
 
@@ -121,6 +125,8 @@ def main(argv=None):
                 ["svc-n_samples"] if args.quick else list(fidelity.PROBLEMS))
             methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)
             md, raw = fidelity.main(problems, methods, range(args.seeds), budget, env)
+        elif suite == "distributed":
+            md, raw = distributed.main(args.workers, args.n_iter, args.n_samples, env)
         elif suite == "overhead":
             md, raw = overhead.main(args.sizes, args.repeats, args.skopt_repeats,
                                     args.optimizers, env)
