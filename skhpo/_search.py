@@ -99,6 +99,10 @@ class _SkhpoSearchCV(BaseSearchCV):
         self.__dict__.pop("partial_results_", None)
         self._space = self._check_space()
         X_checked, y_checked = indexable(X, y)
+        cv_param = self.cv
+        if hasattr(cv_param, "__next__"):
+            # a generator of splits can be read once: read it once, here
+            self.cv = list(cv_param)
         try:
             self._check_before_fit(X_checked, y_checked, params)
             self._journal = None
@@ -117,6 +121,7 @@ class _SkhpoSearchCV(BaseSearchCV):
                 self._seed = self._journal.seed
             return super().fit(X, y, **params)
         finally:
+            self.cv = cv_param
             for name in self._FIT_STATE:
                 self.__dict__.pop(name, None)
 

@@ -294,6 +294,17 @@ def test_groups_reach_the_splitter(Search):
     assert search.n_splits_ == 5
 
 
+def test_a_generator_of_splits_is_read_once(Search):
+    from sklearn.model_selection import StratifiedKFold
+
+    splits = StratifiedKFold(3).split(X_IRIS, Y_IRIS)
+    search = small_search(Search, cv=splits).fit(X_IRIS, Y_IRIS)
+    reference = small_search(Search, cv=3).fit(X_IRIS, Y_IRIS)
+    assert search.n_splits_ == 3 and search.cv is splits
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"],
+                                  reference.cv_results_["mean_test_score"])
+
+
 def test_each_fit_starts_afresh(Search):
     search = small_search(Search, n_iter=4)
     first = search.fit(X_IRIS, Y_IRIS).cv_results_["params"]
