@@ -6,29 +6,35 @@ A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
   <class name>, "seed": <int>, "fingerprint": {...}}``. The fingerprint describes what a
   resumed search must match: the estimator, the search space, the scoring, the search's
   other settings, the CV splits and the data (hashes of ``X``, ``y`` and the fit
-  parameters). ``seed`` is the seed the search's strategy uses (``random_state`` when it
-  is an int; drawn once and kept otherwise, so that a resumed search proposes the same
-  candidates).
+  parameters). ``seed`` is what the search's strategy is seeded with: ``random_state``
+  when it is an int, otherwise the state of its generator when the search started, so
+  that a resumed search proposes the same candidates.
 - one line per completed **batch** (one parallel ``evaluate_candidates`` call):
   ``{"batch": i, "params": [repr, ...], "points": [[unit coordinates], ...],
   "more_results": {column: [...]}, "out": [per candidate x split: test scores, train
   scores, n_test_samples, fit_time, score_time, fit_error]}``.
 
-A batch line is written with one ``write``, flushed and ``fsync``-ed as soon as the batch
-completes. A process killed mid-write can leave a truncated last line: it is dropped
+The file is created with its first completed batch (header and batch written to a
+temporary file, fsync-ed and renamed into place). Every later batch line is appended with
+one ``write``, flushed and ``fsync``-ed as soon as the batch completes. A process killed mid-write can leave a truncated last line: it is dropped
 (that batch is evaluated again) and cut from the file. Any other malformed line is an
 error; nothing is ever silently mixed.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import marshal
 import os
+import re
 import tempfile
 from numbers import Integral, Real
 
 import joblib
 import numpy as np
+from sklearn.utils import check_random_state
 
 FORMAT = "skhpo-checkpoint"
 VERSION = 1
@@ -47,21 +53,72 @@ _WHAT = {
 }
 
 
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
+
+
 def describe(obj) -> str:
-    """A stable text for ``obj``: functions by qualified name, others by ``repr``."""
-    if hasattr(obj, "get_params"):
-        try:  # scikit-learn estimators: the whole repr, never abbreviated
-            return obj.__repr__(N_CHAR_MAX=10**9)
+    """A text for ``obj`` that is the same in every process: scikit-learn estimators by
+    their whole ``repr`` (with a hash of their array and number parameters, which
+    ``repr`` abbreviates), functions by qualified name and a hash of their code, other
+    objects by ``repr``; memory addresses are left out."""
+    if hasattr(obj, "get_params") and not isinstance(obj, type):
+        try:
+            text = obj.__repr__(N_CHAR_MAX=10**9)
         except TypeError:
-            return repr(obj)
-    if callable(obj) and hasattr(obj, "__qualname__"):
-        return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
+            text = repr(obj)
+        try:
+            values = {k: v for k, v in obj.get_params(deep=True).items()
+                      if isinstance(v, (np.ndarray, Real, str, bytes, type(None)))}
+            text += f" [{joblib.hash(values)}]"
+        except Exception:  # an estimator whose parameters cannot be read or hashed
+            pass
+        return _ADDRESS.sub("", text)
+    if isinstance(obj, functools.partial):
+        return (f"partial({describe(obj.func)}, {describe(list(obj.args))}, "
+                f"{describe(obj.keywords)})")
+    code = getattr(obj, "__code__", None)
+    if callable(obj) and code is not None:
+        digest = hashlib.sha1(marshal.dumps(code)).hexdigest()[:12]
+        return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__} [{digest}]"
     if isinstance(obj, dict):
         return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in obj.items()) + "}"
     if isinstance(obj, (list, tuple)):
         inner = ", ".join(describe(v) for v in obj)
         return f"[{inner}]" if isinstance(obj, list) else f"({inner})"
-    return repr(obj)
+    return _ADDRESS.sub("", repr(obj))
+
+
+def space_signature(space) -> str:
+    """The space's ``repr`` and a hash of what each dimension decodes a grid of unit
+    coordinates to: two spaces that print alike but map values differently (say, two
+    ``rv_histogram`` of different data) differ."""
+    grid = np.linspace(0.0, 1.0, 33)
+    decoded = []
+    for dims in space.subspaces:
+        for name, dim in dims:
+            decoded.append((name, describe(dim.from_unit(grid))))
+    return f"{_ADDRESS.sub('', repr(space))} [{joblib.hash(decoded)}]"
+
+
+def seed_to_json(random_state):
+    """What a checkpoint keeps of ``random_state``: an int as is; otherwise the state of
+    the generator (a fresh one for ``None``), so that a resumed search continues the
+    same sequence of candidates."""
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    state = check_random_state(random_state).get_state(legacy=True)
+    return {"mt19937": state[1].tolist(), "pos": int(state[2]),
+            "has_gauss": int(state[3]), "cached_gaussian": float(state[4])}
+
+
+def seed_from_json(seed):
+    """The ``random_state`` a search uses from a checkpoint's seed."""
+    if isinstance(seed, int):
+        return seed
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", np.asarray(seed["mt19937"], dtype=np.uint32), seed["pos"],
+                   seed["has_gauss"], seed["cached_gaussian"]))
+    return rng
 
 
 def data_hash(obj) -> str:
@@ -97,26 +154,25 @@ class Journal:
     to replay, or ``None``) and :meth:`append` for a batch evaluated anew.
     """
 
-    def __init__(self, path, seed: int, records: list, n_bytes: int):
+    def __init__(self, path, seed, records: list, header: bytes | None = None):
         self.path = os.fspath(path)
         self.seed = seed
         self._records = records
         self._replayed = 0
         self._n_batches = 0  # batches replayed or appended during this fit
-        self._n_bytes = n_bytes
+        self._header = header  # still to be written with the first batch
 
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path, search: str, fingerprint: dict, seed: int) -> Journal:
-        """Open (or create) the checkpoint at ``path`` for the search described."""
+    def open(cls, path, search: str, fingerprint: dict, seed) -> Journal:
+        """Open the checkpoint at ``path`` for the search described (created with the
+        first completed batch if it does not exist)."""
         path = os.fspath(path)
         if not os.path.exists(path) or os.path.getsize(path) == 0:
             header = {"format": FORMAT, "version": VERSION, "search": search,
-                      "seed": int(seed), "fingerprint": fingerprint}
-            data = (json.dumps(header) + "\n").encode()
-            _atomic_write(path, data)
-            return cls(path, int(seed), [], len(data))
+                      "seed": seed, "fingerprint": fingerprint}
+            return cls(path, seed, [], (json.dumps(header) + "\n").encode())
         with open(path, "rb") as f:
             raw = f.read()
         header, records, good_bytes = _parse(path, raw)
@@ -148,7 +204,7 @@ class Journal:
                 f.truncate(good_bytes)
                 f.flush()
                 os.fsync(f.fileno())
-        return cls(path, int(header["seed"]), records, good_bytes)
+        return cls(path, header["seed"], records)
 
     # -- replay ------------------------------------------------------------------------
 
@@ -165,10 +221,18 @@ class Journal:
         self._n_batches += 1
         return rec
 
-    def check_batch(self, record: dict, points: np.ndarray, more_results: dict) -> None:
+    def check_batch(self, record: dict, points: np.ndarray, more_results: dict,
+                    n_fits: int) -> None:
         """Refuse a replayed batch that is not the batch the search proposes now."""
+        if len(record["out"]) != n_fits:
+            raise ValueError(
+                f"checkpoint={self.path!r} is corrupt: batch {record['batch']} holds "
+                f"{len(record['out'])} fits where {n_fits} were expected. Delete the "
+                "file to start afresh."
+            )
         theirs = np.asarray(record["points"], dtype=float)
-        same = theirs.shape == points.shape and np.allclose(theirs, points, atol=1e-9)
+        same = theirs.shape == points.shape and np.allclose(theirs, points, rtol=0,
+                                                            atol=1e-12)
         if same:
             mine = _jsonable(more_results)
             same = all(record["more_results"].get(k) == v for k, v in mine.items())
@@ -194,11 +258,14 @@ class Journal:
                     for o in out],
         }
         line = (json.dumps(record, allow_nan=True) + "\n").encode()
-        with open(self.path, "ab") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-        self._n_bytes += len(line)
+        if self._header is not None:
+            _atomic_write(self.path, self._header + line)
+            self._header = None
+        else:
+            with open(self.path, "ab") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
         self._n_batches += 1
 
 
@@ -261,6 +328,9 @@ def _parse(path: str, raw: bytes):
     return header, records, offset
 
 
+_OUT_KEYS = {"test_scores", "n_test_samples", "fit_time", "score_time", "fit_error"}
+
+
 def _check_record(obj, expected_batch):
     if not isinstance(obj, dict):
         raise TypeError("not a JSON object")
@@ -271,8 +341,13 @@ def _check_record(obj, expected_batch):
         raise ValueError(f"batch {obj['batch']} where batch {expected_batch} was expected")
     if not isinstance(obj["out"], list) or not obj["out"]:
         raise ValueError("no results")
-    if any(not isinstance(o, dict) or "test_scores" not in o for o in obj["out"]):
-        raise ValueError("malformed results")
+    if not isinstance(obj["points"], list) or len(obj["points"]) != len(obj["params"]):
+        raise ValueError("as many points as candidates expected")
+    if len(obj["out"]) % max(1, len(obj["params"])):
+        raise ValueError("not the same number of fits for every candidate")
+    for o in obj["out"]:
+        if not isinstance(o, dict) or not _OUT_KEYS <= set(o):
+            raise ValueError(f"a fit's results lack {sorted(_OUT_KEYS - set(o or {}))}")
     scores = [o["test_scores"] for o in obj["out"]]
     for s in scores:
         values = s.values() if isinstance(s, dict) else [s]

@@ -16,14 +16,6 @@ from .strategies import HyperbandOptimizer, hyperband_brackets
 from .strategies._hyperband import SAMPLERS
 
 
-def _splits_are_constant(cv) -> bool:
-    """Whether ``cv.split`` returns the same folds on every call: it does not shuffle,
-    or it shuffles with an integer seed."""
-    shuffle = getattr(cv, "shuffle", True)
-    random_state = getattr(cv, "random_state", 0)
-    return isinstance(random_state, Integral) or not shuffle
-
-
 class _SubsampledSplitter:
     """The folds of ``base_cv`` with each training fold cut to ``fraction`` of it.
 
@@ -45,6 +37,9 @@ class _SubsampledSplitter:
 
     def split(self, X, y=None, **kwargs):
         for k, (train, test) in enumerate(self.base_cv.split(X, y, **kwargs)):
+            train = np.asarray(train)
+            if train.dtype == bool:
+                train = np.flatnonzero(train)
             m = max(1, int(self.fraction * len(train)))
             order = self._order(train, y, k)
             yield train[np.sort(order[:m])], test
@@ -143,8 +138,9 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails. A candidate that fails is never promoted; the search
-        raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``). A candidate with a failed fit is
+        never promoted, whatever ``error_score``; the search raises only if every fit
+        failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
@@ -162,7 +158,8 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         As in ``RandomizedSearchCV``, one row per candidate per rung, plus ``bracket``
         (in the order run), ``iter`` (the rung within its bracket) and ``n_resources``.
         ``rank_test_*`` ranks all rows; ``best_index_`` is the best row at
-        ``max_resources_``.
+        ``max_resources_`` (at the largest resource with a successful fit, should every
+        candidate that reached ``max_resources_`` have failed).
     best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
 refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         As in ``RandomizedSearchCV``; ``best_*`` come from candidates evaluated with
@@ -287,12 +284,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 )
 
         self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        if not _splits_are_constant(self._cv_checked):
-            raise ValueError(
-                f"cv={self._cv_checked!r} gives different folds on each call to split(), "
-                f"but {name} compares the rungs of a bracket on the same folds. Set its "
-                "random_state to an int, or shuffle=False."
-            )
+        self._constant_splits(X, y, params,
+                              "compares the rungs of a bracket on the same folds")
 
         n_samples = num_samples(X)
         max_resources = self.max_resources
@@ -343,11 +336,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         if callable(refit):
             return BaseSearchCV._select_best_index(refit, refit_metric, results)
         resources = np.asarray(results["n_resources"])
-        top = np.flatnonzero(resources == resources.max())
-        scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[top]
-        if np.isnan(scores).all():
-            return int(top[0])
-        return int(top[np.nanargmax(scores)])
+        scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)
+        finite = np.isfinite(scores)
+        if not finite.any():
+            return int(np.flatnonzero(resources == resources.max())[0])
+        # the largest resource at which some candidate was scored: max_resources unless
+        # every candidate that reached it failed
+        top = np.flatnonzero((resources == resources[finite].max()) & finite)
+        return int(top[np.argmax(scores[top])])
 
     # -- the search ----------------------------------------------------------------------
 
@@ -378,13 +374,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                                                  subsample_seed, stratify)
                 else:
                     batch = [{**p, self.resource: r} for p in rung.params]
-                scores, key = self._evaluate_batch(
+                scores, key, failed = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label="rung",
                     cv=cv, points=self._points(rung.params),
                     more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
                                   "n_resources": [r] * n},
                 )
-                self.optimizer_.tell(scores)
+                # a candidate with a failed fit is never promoted, whatever error_score
+                self.optimizer_.tell(scores, failed=failed)
                 if r == self.max_resources_ and np.isfinite(scores).any():
                     best = np.fmax(best, np.nanmax(scores))
                 self._say(

@@ -7,14 +7,21 @@ import math
 import os
 import warnings
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, indexable
+from sklearn.utils import indexable
 
-from ._checkpoint import Journal, data_hash, describe
+from ._checkpoint import (
+    Journal,
+    data_hash,
+    describe,
+    seed_from_json,
+    seed_to_json,
+    space_signature,
+)
 from ._sklearn_compat import (
     BaseSearchCV,
     Interval,
@@ -75,7 +82,7 @@ class _SkhpoSearchCV(BaseSearchCV):
     }
 
     # attributes that live only during fit
-    _FIT_STATE = ("_space", "_journal", "_seed")
+    _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -96,6 +103,11 @@ class _SkhpoSearchCV(BaseSearchCV):
             The fitted search.
         """
         self._validate_params()
+        if isinstance(self.error_score, Real) and self.error_score == math.inf:
+            raise ValueError(
+                "error_score=inf would make every failed candidate the best one; use a "
+                "finite number, nan or 'raise'."
+            )
         self.__dict__.pop("partial_results_", None)
         self._space = self._check_space()
         X_checked, y_checked = indexable(X, y)
@@ -106,20 +118,28 @@ class _SkhpoSearchCV(BaseSearchCV):
         try:
             self._check_before_fit(X_checked, y_checked, params)
             self._journal = None
+            self._seed = self.random_state
             if isinstance(self.random_state, Integral):
                 self._seed = int(self.random_state)
-            else:
-                self._seed = self.random_state
             if self.checkpoint is not None:
-                seed = self._seed
-                if not isinstance(seed, int):
-                    seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
+                splits = self._constant_splits(
+                    X_checked, y_checked, params, "needs the same folds on every run to "
+                    "resume from a checkpoint")
+                self._n_splits_checked = len(splits)
                 self._journal = Journal.open(
                     self.checkpoint, type(self).__name__,
-                    self._fingerprint(X_checked, y_checked, params), seed,
+                    self._fingerprint(X_checked, y_checked, params, splits),
+                    seed_to_json(self.random_state),
                 )
-                self._seed = self._journal.seed
-            return super().fit(X, y, **params)
+                self._seed = seed_from_json(self._journal.seed)
+            try:
+                return super().fit(X, y, **params)
+            except BaseException:
+                # interrupted after the search (during the refit): keep its results
+                if "partial_results_" not in self.__dict__ and getattr(
+                        self, "_results_at_end", None):
+                    self.partial_results_ = self._results_at_end
+                raise
         finally:
             self.cv = cv_param
             for name in self._FIT_STATE:
@@ -128,20 +148,41 @@ class _SkhpoSearchCV(BaseSearchCV):
     def _check_before_fit(self, X, y, params) -> None:
         """Checks of subclasses that need the data, before any fit."""
 
-    def _fingerprint(self, X, y, params) -> dict:
-        """What a checkpoint must match to be resumed by this search."""
+    def _constant_splits(self, X, y, params, why: str) -> list:
+        """The CV splits, refused unless two calls to ``split`` give the same folds."""
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         routed = self._get_routed_params_for_fit(params)
-        splits = [(np.asarray(tr), np.asarray(te))
-                  for tr, te in cv.split(X, y, **routed.splitter.split)]
+
+        def splits():
+            return [(np.asarray(tr), np.asarray(te))
+                    for tr, te in cv.split(X, y, **routed.splitter.split)]
+
+        first, second = splits(), splits()
+        same = len(first) == len(second) and all(
+            np.array_equal(a, c) and np.array_equal(b, d)
+            for (a, b), (c, d) in zip(first, second)
+        )
+        if not same:
+            raise ValueError(
+                f"cv={cv!r} gives different folds on each call to split(), but "
+                f"{type(self).__name__} {why}. Set its random_state to an int, or "
+                "shuffle=False."
+            )
+        return first
+
+    def _fingerprint(self, X, y, params, splits) -> dict:
+        """What a checkpoint must match to be resumed by this search."""
         settings = {
             k: v for k, v in sorted(self.get_params(deep=False).items())
             if k not in ("estimator", "param_distributions", "scoring", "cv",
                          *_RUNTIME_SETTINGS)
         }
+        if not isinstance(settings.get("random_state"), (Integral, type(None))):
+            # the checkpoint keeps the generator's state; its address means nothing
+            settings["random_state"] = type(settings["random_state"]).__name__
         return {
             "estimator": describe(self.estimator),
-            "space": repr(self._space),
+            "space": space_signature(self._space),
             "scoring": describe(self.scoring),
             "settings": describe(settings),
             "cv": data_hash(splits),
@@ -193,6 +234,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         try:
             yield search_ctx
             raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
+            self._results_at_end = results_so_far(evaluate_candidates)
         except BaseException:
             results = results_so_far(evaluate_candidates)
             if results:
@@ -210,19 +252,23 @@ class _SkhpoSearchCV(BaseSearchCV):
     def _evaluate_batch(self, evaluate_candidates, batch, *, search_ctx, label,
                         more_results, cv=None, points=None):
         """Fit and score ``batch`` over the folds in one parallel call (or replay it from
-        the checkpoint); return the objective of each candidate and the objective's
-        name."""
+        the checkpoint).
+
+        Returns the objective of each candidate, the objective's name, and which
+        candidates had a failed fit.
+        """
         journal = getattr(self, "_journal", None)
         if journal is not None:
             points = self._points(batch) if points is None else points
             record = journal.next_record()
             if record is not None:
-                journal.check_batch(record, points, more_results)
-                self._skhpo_fit_failures.extend(o.get("fit_error") for o in record["out"])
+                journal.check_batch(record, points, more_results,
+                                    n_fits=len(batch) * self._n_splits_checked)
+                errors = [o["fit_error"] for o in record["out"]]
+                self._skhpo_fit_failures.extend(errors)
                 results = replay_batch(evaluate_candidates, self, batch, record["out"],
                                        more_results)
-                key = self._objective_key(results)
-                return np.asarray(results[key][-len(batch):], dtype=float), key
+                return self._batch_summary(results, batch, errors)
             start = n_outputs(evaluate_candidates)
         kwargs = {"more_results": more_results}
         if cv is not None:
@@ -235,14 +281,21 @@ class _SkhpoSearchCV(BaseSearchCV):
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
+        n_logged = len(self._skhpo_fit_failures)
         results = evaluate_candidates(batch, **kwargs)
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
         if journal is not None:
             journal.append(batch, points, more_results,
                            batch_outputs(evaluate_candidates, start))
+        return self._batch_summary(results, batch, self._skhpo_fit_failures[n_logged:])
+
+    def _batch_summary(self, results, batch, errors):
         key = self._objective_key(results)
-        return np.asarray(results[key][-len(batch):], dtype=float), key
+        scores = np.asarray(results[key][-len(batch):], dtype=float)
+        failed = np.array([e is not None for e in errors], dtype=bool)
+        failed = failed.reshape(len(batch), -1).any(axis=1)
+        return scores, key, failed
 
     def _say(self, message: str) -> None:
         if self.verbose > 0:
@@ -287,7 +340,7 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                 if not batch:
                     break
                 extra = {} if more_results is None else more_results(i, batch)
-                scores, key = self._evaluate_batch(
+                scores, key, _ = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label=label,
                     more_results={"iter": [i] * len(batch), **extra},
                 )

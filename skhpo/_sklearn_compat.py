@@ -47,8 +47,22 @@ def _isolating_warn_or_raise(results, error_score):
     if not isinstance(log, list):
         return _warn_or_raise_about_fit_failures(results, error_score)
     errors = [r["fit_error"] for r in results]
-    log.extend(errors)
     n_failed = sum(e is not None for e in errors)
+    keys = getattr(search, "_skhpo_score_keys", None)
+    for r, e in zip(results, errors):
+        if e is None and isinstance(r.get("test_scores"), dict):
+            keys = search._skhpo_score_keys = list(r["test_scores"])
+    if n_failed and n_failed == len(errors) and callable(search.scoring):
+        # a callable scorer returns a dict or a number; scikit-learn learns which from a
+        # successful fit of the same call. With none, use what earlier batches returned,
+        # and before any success there is nothing to learn from: scikit-learn's error.
+        if keys is None:
+            return _warn_or_raise_about_fit_failures(results, error_score)
+        for r in results:
+            r["test_scores"] = dict.fromkeys(keys, error_score)
+            if "train_scores" in r:
+                r["train_scores"] = dict.fromkeys(keys, error_score)
+    log.extend(errors)
     if n_failed and n_failed == len(errors):
         first = next(e for e in errors if e is not None)
         warnings.warn(

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
-from skhpo._checkpoint import CheckpointMismatchError
+from skhpo._checkpoint import CheckpointMismatchError, seed_from_json
 from skhpo.space import Real
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
@@ -50,7 +50,8 @@ def arm(at=None, exc=KeyboardInterrupt):
 def make(cls, **kwargs):
     params = dict(cv=3, random_state=0, **SETTINGS[cls])
     params.update(kwargs)
-    return cls(Interrupting(max_iter=300), SPACE, **params)
+    space = params.pop("param_distributions", SPACE)
+    return cls(Interrupting(max_iter=300), space, **params)
 
 
 def assert_same_search(a, b):
@@ -123,10 +124,28 @@ def test_random_state_none_resumes_the_same_candidates(tmp_path):
     arm(None)
     resumed = make(BayesSearchCV, random_state=None, checkpoint=path).fit(X_IRIS, Y_IRIS)
     assert resumed.cv_results_["params"][:len(seen)] == seen
-    seed = json.loads(path.read_text().splitlines()[0])["seed"]
+    # the header keeps the generator's state; a search seeded with it does the same
+    seed = seed_from_json(json.loads(path.read_text().splitlines()[0])["seed"])
     arm(None)
     fresh = make(BayesSearchCV, random_state=seed).fit(X_IRIS, Y_IRIS)
     assert fresh.cv_results_["params"] == resumed.cv_results_["params"]
+
+
+def test_a_random_state_instance_resumes_in_a_new_process_as_without_checkpoint(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    reference = make(HyperbandSearchCV, random_state=np.random.RandomState(7),
+                     sampler="bayes").fit(X_IRIS, Y_IRIS)
+    arm(at=15)
+    first = make(HyperbandSearchCV, random_state=np.random.RandomState(7),
+                 sampler="bayes", checkpoint=path)
+    with pytest.raises(KeyboardInterrupt):
+        first.fit(X_IRIS, Y_IRIS)
+    arm(None)
+    # a new generator with the same seed, at another address, as after a restart
+    resumed = make(HyperbandSearchCV, random_state=np.random.RandomState(7),
+                   sampler="bayes", checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert_same_search(resumed, reference)
 
 
 def test_a_truncated_last_line_is_redone(tmp_path):
@@ -166,8 +185,8 @@ def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
 
 @pytest.mark.parametrize("change, what", [
     (dict(estimator=Interrupting(max_iter=200)),
-     r"- the estimator: Interrupting\(max_iter=300\) in the checkpoint, "
-     r"Interrupting\(max_iter=200\) now"),
+     r"- the estimator: Interrupting\(max_iter=300\) \[\w+\] in the checkpoint, "
+     r"Interrupting\(max_iter=200\) \[\w+\] now"),
     (dict(param_distributions={"C": Real(1e-3, 1e2, log=True)}), r"- param_distributions: "),
     (dict(scoring="balanced_accuracy"),
      r"- scoring: None in the checkpoint, 'balanced_accuracy' now"),
@@ -261,7 +280,8 @@ def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
         proc = subprocess.run([sys.executable, str(script), cls.__name__, str(path),
                                str(kill_at)], capture_output=True, text=True, timeout=120)
         assert proc.returncode == -9, proc.stderr
-        replayed.append(len(path.read_text().splitlines()) - 1)
+        # the file appears with the first completed batch
+        replayed.append(len(path.read_text().splitlines()) - 1 if path.exists() else 0)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # resuming is silent
             resumed = cls(Killer(max_iter=300), SPACE, cv=3, random_state=0,
@@ -269,3 +289,91 @@ def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
         assert_same_search(resumed, reference)
         assert len(resumed.cv_results_["params"]) == len(reference.cv_results_["params"])
     assert max(replayed) >= 1  # at least one kill left completed batches to replay
+
+
+# -- what makes two searches the same -----------------------------------------------------
+
+
+def test_spaces_that_print_alike_but_differ_are_told_apart(tmp_path):
+    from scipy.stats import rv_histogram
+
+    path = tmp_path / "c.jsonl"
+    low = rv_histogram(np.histogram(np.linspace(1e-3, 3e-3, 50), bins=5))
+    high = rv_histogram(np.histogram(np.linspace(10, 30, 50), bins=5))
+    arm(None)
+    make(EvolutionSearchCV, param_distributions={"C": low},
+         checkpoint=path).fit(X_IRIS, Y_IRIS)
+    arm(None)
+    with pytest.raises(CheckpointMismatchError, match="- param_distributions: "):
+        make(EvolutionSearchCV, param_distributions={"C": high},
+             checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
+
+
+def test_descriptions_are_stable_and_tell_functions_apart():
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skhpo._checkpoint import describe
+
+    def f(x):
+        return x
+
+    text = describe(FunctionTransformer(func=f))
+    assert "0x" not in text and text == describe(FunctionTransformer(func=f))
+    assert describe(lambda x: x + 1) != describe(lambda x: x + 2)
+    assert describe(Interrupting(C=np.float64(1.0000000001))) != describe(
+        Interrupting(C=1.0))
+
+
+def test_a_checkpoint_needs_folds_that_do_not_change(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    cv = KFold(3, shuffle=True, random_state=np.random.RandomState(0))
+    with pytest.raises(ValueError, match=r"gives different folds on each call to split\(\)"
+                                         r", but BayesSearchCV needs the same folds on "
+                                         r"every run to resume from a checkpoint"):
+        make(BayesSearchCV, cv=cv, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0 and not path.exists()
+    # the same splitter is fine without a checkpoint
+    make(BayesSearchCV, cv=cv).fit(X_IRIS, Y_IRIS)
+
+
+def test_no_file_before_the_first_completed_batch(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    with pytest.raises(ValueError, match="refit"):
+        make(BayesSearchCV, scoring=["accuracy", "f1_macro"], refit=True,
+             checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert not path.exists()
+    make(BayesSearchCV, scoring=["accuracy", "f1_macro"], refit="accuracy",
+         checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert path.exists()
+
+
+def test_interrupted_refit_keeps_the_results(tmp_path):
+    arm(None)
+    total = n_search_fits(make(BayesSearchCV).fit(X_IRIS, Y_IRIS))
+    arm(at=total + 1)  # the refit
+    search = make(BayesSearchCV)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X_IRIS, Y_IRIS)
+    assert len(search.partial_results_["params"]) == 8
+
+
+def test_a_line_missing_a_field_is_corrupt(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    lines = path.read_text().splitlines()
+    record = json.loads(lines[1])
+    del record["out"][0]["fit_time"]
+    lines[1] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"is corrupt: line 2 cannot be read .*fit_time"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    record = json.loads(json.loads(json.dumps(lines[1])))
+    record["out"] = record["out"][:3]  # fits of one candidate only
+    lines[1] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"is corrupt: .*fit"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)

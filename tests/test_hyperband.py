@@ -28,6 +28,7 @@ from skhpo import HyperbandSearchCV
 from skhpo._hyperband_search import _SubsampledSplitter
 from skhpo.space import Categorical, Integer, Real
 from skhpo.strategies import HyperbandOptimizer, hyperband_brackets
+from skhpo.strategies._hyperband import _resources
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 
@@ -63,6 +64,8 @@ def test_brackets_of_other_shapes():
     assert (only.s, only.n_candidates, only.n_resources) == (0, (1,), (5,))
     # R not a power of eta: resources rounded, never below the minimum
     assert hyperband_brackets(1, 100, 3)[0].n_resources == (1, 4, 11, 33, 100)
+    # eta close to 1: fewer halvings rather than rungs that repeat a resource
+    assert [b.n_resources for b in hyperband_brackets(1, 3, 1.2)] == [(2, 3), (3,)]
 
 
 @settings(max_examples=200, deadline=None)
@@ -72,12 +75,15 @@ def test_bracket_invariants(min_r, factor, eta):
     max_r = min_r * factor
     brackets = hyperband_brackets(min_r, max_r, eta)
     s_max = len(brackets) - 1
-    assert min_r * eta**s_max <= max_r * (1 + 1e-9) < min_r * eta ** (s_max + 1)
+    assert min_r * eta**s_max <= max_r * (1 + 1e-9)
+    if min_r * eta ** (s_max + 1) <= max_r:
+        # one more halving would fit, but rounding would repeat a resource
+        assert len(set(_resources(min_r, max_r, eta, s_max + 1))) < s_max + 2
     for b, s in zip(brackets, range(s_max, -1, -1)):
         assert b.s == s and len(b.n_candidates) == len(b.n_resources) == s + 1
         assert b.n_resources[-1] == max_r
         assert all(min_r <= r <= max_r for r in b.n_resources)
-        assert list(b.n_resources) == sorted(b.n_resources)
+        assert all(lo < hi for lo, hi in zip(b.n_resources, b.n_resources[1:]))
         assert list(b.n_candidates) == sorted(b.n_candidates, reverse=True)
         assert b.n_candidates[-1] >= 1
         # every bracket spends about the same: at most (s_max + 1) R plus rounding
@@ -491,3 +497,111 @@ def test_conditional_space_of_estimator_choices_with_n_samples():
     search.fit(X_IRIS, Y_IRIS)
     kinds = {type(p["clf"]).__name__ for p in search.cv_results_["params"]}
     assert kinds == {"LogisticRegression", "RidgeClassifier"}
+
+
+# -- edge cases ------------------------------------------------------------------------------
+
+
+class FailsAt(Recorder):
+    """Fails to fit with ``budget == fail_at``."""
+
+    def __init__(self, x=0.5, budget=10, fail_at=-1):
+        super().__init__(x=x, budget=budget)
+        self.fail_at = fail_at
+
+    def fit(self, X, y):
+        if self.budget == self.fail_at:
+            raise RuntimeError(f"cannot fit with budget {self.budget}")
+        return super().fit(X, y)
+
+
+def test_best_falls_back_to_the_largest_resource_with_a_success():
+    with pytest.warns(FitFailedWarning):
+        search = HyperbandSearchCV(FailsAt(fail_at=9), {"x": Real(0, 1)},
+                                   resource="budget", min_resources=1, max_resources=9,
+                                   n_brackets=1, cv=2, refit=False,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert np.isnan(res["mean_test_score"][res["n_resources"] == 9]).all()
+    assert res["n_resources"][search.best_index_] == 3
+    assert search.best_score_ == np.nanmax(res["mean_test_score"][res["n_resources"] == 3])
+
+
+def test_a_numeric_error_score_does_not_promote_a_failed_candidate():
+    with pytest.warns(FitFailedWarning):
+        search = HyperbandSearchCV(Flaky(), {"x": Real(0, 1)}, resource="budget",
+                                   min_resources=1, max_resources=9, cv=2,
+                                   error_score=5.0, refit=False,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    xs = np.array([p["x"] for p in res["params"]])
+    # recorded (and told) as error_score, the best score of all, yet never promoted
+    assert (res["mean_test_score"][xs > 0.5] == 5.0).all()
+    assert (xs[res["iter"] == 0] > 0.5).any() and not (xs[res["iter"] > 0] > 0.5).any()
+    np.testing.assert_array_equal(search.optimizer_.scores_, res["mean_test_score"])
+
+
+class Flaky(Recorder):
+    def fit(self, X, y):
+        if self.x > 0.5:
+            raise RuntimeError("cannot fit x > 0.5")
+        return super().fit(X, y)
+
+
+def test_bayes_sampler_on_a_small_finite_space_runs_every_bracket():
+    opt = HyperbandOptimizer({"k": [1, 2, 3, 4, 5, 6]}, min_resources=1,
+                             max_resources=81, sampler="bayes", random_state=0)
+    rungs = run_scheduler(opt, lambda p, r: -abs(p["k"] - 4) - 1 / r)
+    assert opt.n_brackets_ == 5 == len({g.bracket for g in rungs})
+    assert all(len(g.params) >= 1 for g in rungs)
+
+
+def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
+    def scorer(est, X, y):
+        return {"acc": est.score(X, y), "one": 1.0}
+
+    with pytest.warns(FitFailedWarning):
+        search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)},
+                                   resource="budget", min_resources=1, max_resources=9,
+                                   n_brackets=1, cv=2, scoring=scorer, refit="acc",
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert np.isnan(res["mean_test_acc"][res["n_resources"] == 3]).all()
+    assert np.isfinite(res["mean_test_acc"][res["n_resources"] == 1]).all()
+
+
+def test_splits_given_as_lists_and_masks():
+    folds = list(StratifiedKFold(3).split(X_IRIS, Y_IRIS))
+    as_lists = [(list(tr), list(te)) for tr, te in folds]
+    as_masks = [(np.isin(np.arange(150), tr), np.isin(np.arange(150), te))
+                for tr, te in folds]
+    results = []
+    for cv in (folds, as_lists, as_masks):
+        search = HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": Real(0.1, 10)},
+                                   min_resources=30, n_brackets=2, cv=cv, random_state=0)
+        results.append(search.fit(X_IRIS, Y_IRIS).cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+class CoinSplitter:
+    """A splitter without shuffle/random_state attributes whose folds change."""
+
+    def __init__(self):
+        self.rng = np.random.RandomState(0)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return 2
+
+    def split(self, X, y=None, groups=None):
+        perm = self.rng.permutation(len(X))
+        yield perm[: len(X) // 2], perm[len(X) // 2:]
+        yield perm[len(X) // 2:], perm[: len(X) // 2]
+
+
+def test_a_splitter_whose_folds_change_is_refused_whatever_its_attributes():
+    FITS.clear()
+    with pytest.raises(ValueError, match="gives different folds on each call to split"):
+        HyperbandSearchCV(CountingLR(), {"C": Real(0.1, 1)},
+                          cv=CoinSplitter()).fit(X_IRIS, Y_IRIS)
+    assert not FITS

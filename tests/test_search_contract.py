@@ -444,6 +444,12 @@ SHARED_BAD_PARAMETERS = [
      "an instance of 'dict' or an instance of 'list'", "3"),
 ]
 
+
+def test_an_infinite_error_score_is_refused_before_any_fit(Search):
+    assert_refused_before_any_fit(
+        Search.cls, {"error_score": np.inf}, ValueError,
+        r"^error_score=inf would make every failed candidate the best one")
+
 BAD_SPACES = [
     ({"C": []}, ValueError, r"^param_distributions\['C'\] is an empty list of choices\.$"),
     ({"C": 1.0}, TypeError,

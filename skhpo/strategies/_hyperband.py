@@ -88,7 +88,8 @@ def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Br
     at least ``min_resources``:
 
     - ``s_max = floor(log_eta(R / min_resources))``, the number of halvings of the most
-      exploratory bracket;
+      exploratory bracket (smaller if rounding would give two rungs of a bracket the
+      same resource, as with ``eta`` close to 1);
     - for ``s = s_max, ..., 0``: ``n = ceil((s_max + 1) / (s + 1) * eta**s)``; rung
       ``i = 0..s`` evaluates ``floor(n * eta**-i)`` candidates with resource
       ``R * eta**(i - s)``, rounded to the nearest integer.
@@ -131,16 +132,25 @@ def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Br
     s_max = 0
     while min_resources * eta ** (s_max + 1) <= max_resources * (1 + 1e-12):
         s_max += 1
+    # with eta close to 1, rounding would give consecutive rungs the same resource:
+    # fewer halvings instead, so that every rung gives more than the one before
+    while s_max > 0 and len(set(_resources(min_resources, max_resources, eta, s_max))) \
+            < s_max + 1:
+        s_max -= 1
     brackets = []
     for s in range(s_max, -1, -1):
         n = math.ceil((s_max + 1) / (s + 1) * eta**s - 1e-9)
         n_candidates = tuple(max(1, math.floor(n * eta**-i + 1e-9)) for i in range(s + 1))
-        n_resources = tuple(
-            max(min_resources, min(max_resources, round(max_resources * eta ** (i - s))))
-            for i in range(s + 1)
-        )
-        brackets.append(Bracket(s, n_candidates, n_resources))
+        brackets.append(Bracket(s, n_candidates,
+                                _resources(min_resources, max_resources, eta, s)))
     return brackets
+
+
+def _resources(min_resources, max_resources, eta, s) -> tuple:
+    return tuple(
+        max(min_resources, min(max_resources, round(max_resources * eta ** (i - s))))
+        for i in range(s + 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -285,18 +295,21 @@ class HyperbandOptimizer:
             if self.n_brackets_ >= self.n_brackets_total:
                 return None
             bracket = self.schedule()[self.n_brackets_]
+            params = self._sample(bracket.n_candidates[0])
             self.n_brackets_ += 1
             self._rung_index = 0
-            params = self._sample(bracket.n_candidates[0])
-            if not params:
-                return None
         i = self._rung_index
         self._current = Rung(self.n_brackets_ - 1, bracket.s, i, bracket.n_resources[i],
                              params)
         return self._current
 
-    def tell(self, scores) -> None:
-        """Record the scores of the rung last asked (in its order)."""
+    def tell(self, scores, failed=None) -> None:
+        """Record the scores of the rung last asked (in its order).
+
+        ``nan`` marks a failed evaluation; so does ``failed`` (booleans, one per
+        candidate) for failures scored with a number. A failed candidate is never
+        promoted.
+        """
         rung = self._current
         if rung is None:
             raise RuntimeError("tell() called with no rung pending: call ask() first.")
@@ -318,7 +331,14 @@ class HyperbandOptimizer:
         if rung.rung < bracket.s:
             keep = min(bracket.n_candidates[rung.rung + 1],
                        max(1, int(len(scores) / self.eta + 1e-9)))
-            finite = np.flatnonzero(np.isfinite(scores))
+            ok = np.isfinite(scores)
+            if failed is not None:
+                failed = np.asarray(failed, dtype=bool).reshape(-1)
+                if len(failed) != len(scores):
+                    raise ValueError(f"Expected {len(scores)} failed flags, got "
+                                     f"{len(failed)}.")
+                ok &= ~failed
+            finite = np.flatnonzero(ok)
             order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
             self._survivors = [rung.params[j] for j in sorted(order)]
             self._rung_index = rung.rung + 1
@@ -347,7 +367,14 @@ class HyperbandOptimizer:
         at_r = np.flatnonzero(self.resources_ == r)
         self.model_ = BayesOptimizer(self.space, n_initial_points=1, random_state=seed)
         self.model_.tell([self.params_[j] for j in at_r], self.scores_[at_r])
-        return self.model_.ask(n)
+        params = self.model_.ask(n)
+        if len(params) < n:
+            # a finite space whose every point the model has seen at resource r: the
+            # rest of the bracket from the prior, distinct from the model's proposals
+            prior = _PriorSampler(self.space, random_state=seed)
+            prior.tell(params, np.zeros(len(params)))
+            params += prior.ask(n - len(params)) if prior.n_unseen > 0 else []
+        return params
 
     # -- results -----------------------------------------------------------------------
 
