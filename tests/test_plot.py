@@ -1,0 +1,150 @@
+"""skhpo.plot: each plot rendered headless, checked for what it drew."""
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform
+from sklearn.datasets import load_iris
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import RandomizedSearchCV
+from sklearn.svm import SVC
+
+from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from skhpo import plot  # noqa: E402
+
+X, Y = load_iris(return_X_y=True)
+SPACE = {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-3, 1e1),
+         "shrinking": [True, False]}
+
+
+@pytest.fixture(scope="module")
+def searches():
+    bayes = BayesSearchCV(SVC(), SPACE, n_iter=10, n_initial_points=5, cv=3,
+                          random_state=0).fit(X, Y)
+    rand = RandomizedSearchCV(SVC(), SPACE, n_iter=10, cv=3, random_state=0).fit(X, Y)
+    hyper = HyperbandSearchCV(SVC(), SPACE, cv=3, random_state=0).fit(X, Y)
+    return bayes, rand, hyper
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_convergence_draws_one_best_so_far_line_per_search(searches):
+    bayes, rand, hyper = searches
+    ax = plot.plot_convergence(bayes, rand, hyper)
+    assert [ln.get_label() for ln in ax.lines] == [
+        "BayesSearchCV", "RandomizedSearchCV", "HyperbandSearchCV"]
+    y = ax.lines[0].get_ydata()
+    assert len(y) == 10 and np.all(np.diff(y) >= 0)
+    assert y[-1] == bayes.best_score_
+    # Hyperband: only candidates at the largest resource count
+    assert np.nanmax(ax.lines[2].get_ydata()) == hyper.best_score_
+    assert ax.get_xlabel() == "candidates evaluated"
+    assert ax.get_ylabel() == "best mean CV score so far"
+    ax = plot.plot_convergence(bayes.cv_results_, x="time", labels=["mine"])
+    x = ax.lines[0].get_xdata()
+    assert np.all(np.diff(x) > 0) and ax.lines[0].get_label() == "mine"
+    assert ax.get_xlabel() == "cumulative fit and score time (s)"
+
+
+def test_scores_against_each_parameter(searches):
+    bayes = searches[0]
+    fig = plot.plot_scores(bayes)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["C", "gamma", "shrinking"]
+    points = fig.axes[0].collections[0].get_offsets()
+    assert len(points) == 10
+    np.testing.assert_allclose(sorted(points[:, 1]),
+                               sorted(bayes.cv_results_["mean_test_score"]))
+    assert fig.axes[0].get_xscale() == "log"  # C spans four decades
+    assert [t.get_text() for t in fig.axes[2].get_xticklabels()] in (
+        ["True", "False"], ["False", "True"])
+    fig = plot.plot_scores(bayes, params=["gamma"])
+    assert len(fig.axes) == 1
+
+
+def test_parallel_coordinates_draw_a_line_per_candidate(searches):
+    bayes = searches[0]
+    ax = plot.plot_parallel_coordinates(bayes)
+    assert len(ax.lines) == 10
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["C", "gamma", "shrinking",
+                                                            "score"]
+    ys = np.array([ln.get_ydata() for ln in ax.lines])
+    assert ys.min() >= 0 and ys.max() <= 1
+    assert ys[-1, -1] == 1.0  # the best is drawn last, at the top of the score axis
+
+
+def test_rungs_connect_each_candidate_across_resources(searches):
+    hyper = searches[2]
+    ax = plot.plot_rungs(hyper)
+    res = hyper.cv_results_
+    xs = np.concatenate([ln.get_xdata() for ln in ax.lines])
+    assert len(xs) == len(res["params"]) and ax.get_xscale() == "log"
+    promoted = [ln for ln in ax.lines if len(ln.get_xdata()) > 1]
+    assert promoted and all(np.all(np.diff(ln.get_xdata()) > 0) for ln in promoted)
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {
+        f"bracket {b}" for b in set(res["bracket"])}
+    with pytest.raises(ValueError, match="plot_rungs needs a HyperbandSearchCV"):
+        plot.plot_rungs(searches[0])
+
+
+def test_partial_dependence_one_and_two_parameters(searches):
+    bayes = searches[0]
+    ax = plot.plot_partial_dependence(bayes, "C", grid_resolution=15)
+    line = ax.lines[0]
+    assert len(line.get_xdata()) == 15 and ax.get_xscale() == "log"
+    scores = bayes.cv_results_["mean_test_score"]
+    # in score units: within the range of the scores observed
+    assert scores.min() - 1e-9 <= line.get_ydata().min()
+    assert line.get_ydata().max() <= scores.max() + 1e-9
+    assert len(ax.collections[0].get_offsets()) == 10
+    ax = plot.plot_partial_dependence(bayes, "shrinking")
+    assert len(ax.patches) == 2
+    ax = plot.plot_partial_dependence(bayes, ["C", "gamma"], grid_resolution=8)
+    assert ax.get_xlabel() == "C" and ax.get_ylabel() == "gamma"
+    assert len(ax.figure.axes) == 2  # the contours and their colour bar
+
+
+def test_clear_errors(searches):
+    bayes, rand, hyper = searches
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        plot.plot_convergence(BayesSearchCV(SVC(), SPACE))
+    with pytest.raises(TypeError, match="needs a fitted BayesSearchCV; got "
+                                        "RandomizedSearchCV"):
+        plot.plot_partial_dependence(rand, "C")
+    with pytest.raises(ValueError, match=r"params \['nope'\] were not searched"):
+        plot.plot_scores(bayes, params=["nope"])
+    with pytest.raises(ValueError, match="one or two parameters"):
+        plot.plot_partial_dependence(bayes, ["C", "gamma", "shrinking"])
+    with pytest.raises(ValueError, match="x must be 'evaluations' or 'time'"):
+        plot.plot_convergence(bayes, x="seconds")
+    with pytest.raises(ValueError, match="metric='f1' is not in cv_results_"):
+        plot.plot_scores(bayes, metric="f1")
+    with pytest.raises(TypeError, match="Expected a fitted search or its cv_results_"):
+        plot.plot_convergence(42)
+    evo = EvolutionSearchCV(SVC(), [{"C": [1.0]}, {"gamma": [0.1]}], n_iter=2, cv=2,
+                            random_state=0)
+    with pytest.raises(TypeError, match="needs a fitted BayesSearchCV"):
+        plot.plot_partial_dependence(evo.fit(X, Y), "C")
+
+
+def test_missing_matplotlib_is_a_clear_import_error(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    with pytest.raises(ImportError, match=r"skhpo.plot needs matplotlib; install it "
+                                          r"with pip install 'skhpo\[plot\]'"):
+        plot._plt()
