@@ -340,6 +340,20 @@ def test_scikit_learn_callbacks_see_every_batch(Search):
     assert events.count("candidate-split-evaluation") == len(res["params"]) * 3
 
 
+@pytest.mark.skipif(SKLEARN_VERSION < (1, 9), reason="callbacks arrived in 1.9")
+def test_scikit_learns_progress_bar_shows_each_batch(Search, capfd):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    search = small_search(Search).set_callbacks(ProgressBar())
+    search.fit(X_IRIS, Y_IRIS)
+    out = "".join(capfd.readouterr())
+    label = {BayesSearchCV: "iteration", EvolutionSearchCV: "generation",
+             HyperbandSearchCV: "rung"}[Search.cls]
+    assert f"{Search.cls.__name__} - {label} #0" in out
+    assert "refit-with-best-params" in out
+
+
 def test_searching_a_step_of_a_searched_estimator_choice_is_accepted(Search):
     pipe = Pipeline([("clf", SVC())])
     space = {"clf": Categorical([LogisticRegression()]), "clf__tol": [1e-4, 1e-3]}
