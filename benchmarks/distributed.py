@@ -6,8 +6,10 @@ search tunes a ``RandomForestClassifier(n_estimators=50)`` on a 4000 x 20
 ``make_classification`` set with 3-fold CV (24 candidates for BayesSearchCV and
 EvolutionSearchCV; one Hyperband iteration with ``resource="n_estimators"``).
 
-*Utilisation* = total fit and score time of all fits (from ``cv_results_``) / (the
-search's wall time x number of workers): 1.0 means no worker ever waited. A batch of
+*Utilisation* = the time the workers spent computing tasks (from dask's task stream:
+the union of each worker's compute intervals) / (the search's wall time x number of
+workers): 1.0 means no worker ever waited. The forest fits with ``n_jobs=1`` so that it
+does not spread its own trees over the cluster. A batch of
 ``b`` candidates x ``k`` folds gives ``b * k`` tasks; workers idle when that is not a
 multiple of the number of workers, while the strategy proposes the next batch, and when
 tasks differ in length.
@@ -30,6 +32,32 @@ def _data(n_samples):
 
     return make_classification(n_samples=n_samples, n_features=20, n_informative=10,
                                random_state=0)
+
+
+def _busy_seconds(tasks, start, end):
+    """Sum over workers of the union of their compute intervals in [start, end]."""
+    per_worker: dict = {}
+    for task in tasks:
+        for ss in task.get("startstops", ()):
+            if ss.get("action") == "compute":
+                per_worker.setdefault(task["worker"], []).append(
+                    (max(ss["start"], start), min(ss["stop"], end)))
+    total = 0.0
+    for intervals in per_worker.values():
+        intervals.sort()
+        cur_start, cur_end = None, None
+        for a, b in intervals:
+            if b <= a:
+                continue
+            if cur_end is None or a > cur_end:
+                if cur_end is not None:
+                    total += cur_end - cur_start
+                cur_start, cur_end = a, b
+            else:
+                cur_end = max(cur_end, b)
+        if cur_end is not None:
+            total += cur_end - cur_start
+    return total
 
 
 def _configs(n_iter):
@@ -68,15 +96,17 @@ def run(n_workers, n_iter, n_samples, log=print):
             distributed.Client(cluster) as client:
         client.run(lambda: __import__("sklearn"))  # workers warm before timing
         for name, make in _configs(n_iter):
-            search = make(RandomForestClassifier(n_estimators=50, random_state=0))
+            search = make(RandomForestClassifier(n_estimators=50, n_jobs=1,
+                                                 random_state=0))
             search.set_params(cv=N_SPLITS, refit=False, n_jobs=-1)
-            with quiet(), joblib.parallel_backend("dask"):
-                start = time.perf_counter()
+            with quiet(), distributed.get_task_stream(client) as stream, \
+                    joblib.parallel_backend("dask"):
+                start = time.time()
                 search.fit(X, y)
-                wall = time.perf_counter() - start
+                end = time.time()
+            wall = end - start
             res = search.cv_results_
-            busy = float(np.sum((res["mean_fit_time"] + res["mean_score_time"])
-                                * N_SPLITS))
+            busy = _busy_seconds(stream.data, start, end)
             batches = len(set(zip(res.get("bracket", res["iter"]), res["iter"])))
             n_cands = len(res["params"])
             rows.append({"search": name, "wall": wall, "busy": busy,
