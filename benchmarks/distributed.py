@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
 from benchmarks._peers import load, quiet
 from benchmarks.report import fmt, header_md, table
