@@ -83,7 +83,7 @@ def fidelity_figure(path, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     width = 0.8 / len(methods)
-    cap = 1.5
+    cap = 2.0  # bars of slower (or unreached) medians are cut here and labelled
     for j, method in enumerate(methods):
         medians = []
         for p in problems:
@@ -96,8 +96,9 @@ def fidelity_figure(path, ax=None):
         for bar, m in zip(bars, medians):
             if not math.isfinite(m):
                 bar.set_hatch("//")
-                ax.annotate("not reached", (bar.get_x() + bar.get_width() / 2, cap),
-                            ha="center", va="bottom", fontsize=7, rotation=90)
+            text = f"{m:.2f}" if math.isfinite(m) else "not reached"
+            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=7)
     ax.axhline(1.0, color="k", lw=0.8, ls="--")
     ax.set_xticks(range(len(problems)))
     ax.set_xticklabels(problems)
