@@ -329,6 +329,11 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                                             self.eta)
         self._n_samples = n_samples
 
+    def _points(self, batch):
+        """Unit points of a rung's candidates, without the resource parameter."""
+        return super()._points(
+            [{k: v for k, v in p.items() if k != self.resource} for p in batch])
+
     @staticmethod
     def _select_best_index(refit, refit_metric, results):
         """The best candidate among those evaluated with the largest resource (a
@@ -376,7 +381,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                     batch = [{**p, self.resource: r} for p in rung.params]
                 scores, key, failed = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label="rung",
-                    cv=cv, points=self._points(rung.params),
+                    cv=cv,
                     more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
                                   "n_resources": [r] * n},
                 )

@@ -250,7 +250,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         return np.array([self._space.encode(p) for p in batch]).reshape(len(batch), -1)
 
     def _evaluate_batch(self, evaluate_candidates, batch, *, search_ctx, label,
-                        more_results, cv=None, points=None):
+                        more_results, cv=None):
         """Fit and score ``batch`` over the folds in one parallel call (or replay it from
         the checkpoint).
 
@@ -259,7 +259,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         """
         journal = getattr(self, "_journal", None)
         if journal is not None:
-            points = self._points(batch) if points is None else points
+            points = self._points(batch)
             record = journal.next_record()
             if record is not None:
                 journal.check_batch(record, points, more_results,

@@ -159,6 +159,21 @@ def _param_names(results, params):
     return list(params)
 
 
+def _candidates(search, params, metric, finite_only=False):
+    """What plots of candidates draw: parameter names, the metric's label, and the
+    candidates competing for ``best_*`` (those with a finite score if asked) with their
+    scores."""
+    results = _results(search)
+    names = _param_names(results, params)
+    key, label = _metric(results, metric)
+    scores = np.asarray(results[key], dtype=float)
+    keep = _full_fidelity(results)
+    if finite_only:
+        keep &= np.isfinite(scores)
+    rows = [p for p, k in zip(results["params"], keep) if k]
+    return names, label, rows, scores[keep]
+
+
 def _is_number(v):
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
@@ -173,16 +188,17 @@ def _coordinates(values):
         log = bool(len(finite) and finite.min() > 0 and finite.max() / finite.min() > 100)
         return arr, log, None
     cats = []
-    for v in present:
-        if not any(v is c or (type(v) is type(c) and repr(v) == repr(c)) for c in cats):
-            cats.append(v)
     index = []
     for v in values:
         if v is _MISSING:
             index.append(np.nan)
-        else:
-            index.append(next(i for i, c in enumerate(cats)
-                              if v is c or (type(v) is type(c) and repr(v) == repr(c))))
+            continue
+        i = next((i for i, c in enumerate(cats)
+                  if v is c or (type(v) is type(c) and repr(v) == repr(c))), None)
+        if i is None:
+            i = len(cats)
+            cats.append(v)
+        index.append(i)
     return np.array(index, dtype=float), False, [_short(c) for c in cats]
 
 
@@ -212,12 +228,7 @@ def plot_scores(search, params=None, metric=None):
         fidelity for Hyperband); categories on an index axis with their names.
     """
     plt = _plt()
-    results = _results(search)
-    names = _param_names(results, params)
-    key, label = _metric(results, metric)
-    keep = _full_fidelity(results)
-    scores = np.asarray(results[key], dtype=float)[keep]
-    rows = [p for p, k in zip(results["params"], keep) if k]
+    names, label, rows, scores = _candidates(search, params, metric)
     fig, axes = plt.subplots(1, len(names), sharey=True,
                              figsize=(3.2 * len(names), 3.2), squeeze=False)
     for ax, name in zip(axes[0], names):
@@ -257,12 +268,7 @@ def plot_parallel_coordinates(search, params=None, metric=None, ax=None):
         the best drawn last.
     """
     plt = _plt()
-    results = _results(search)
-    names = _param_names(results, params)
-    key, label = _metric(results, metric)
-    keep = _full_fidelity(results) & np.isfinite(np.asarray(results[key], dtype=float))
-    rows = [p for p, k in zip(results["params"], keep) if k]
-    scores = np.asarray(results[key], dtype=float)[keep]
+    names, label, rows, scores = _candidates(search, params, metric, finite_only=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 * (len(names) + 1) + 1.5, 3.5))
     columns = []
