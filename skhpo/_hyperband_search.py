@@ -17,42 +17,51 @@ from .strategies._hyperband import SAMPLERS
 
 
 class _SubsampledSplitter:
-    """The folds of ``base_cv`` with each training fold cut to ``fraction`` of it.
+    """The folds of ``base_cv`` with each training fold, and with ``subsample_test``
+    each test fold, cut to ``fraction`` of it.
 
-    Fold ``k`` keeps a prefix of one fixed random order of its training samples (seeded
-    by ``seed`` and ``k``), so that a larger fraction keeps every sample of a smaller
-    one. With ``stratify``, the order interleaves the classes so that every prefix keeps
-    the class proportions. Test folds are kept whole: every rung is scored on the same
+    A fold keeps a prefix of one fixed random order of its samples (seeded by ``seed``,
+    the fold's index and whether it is the training or the test side), so that a larger
+    fraction keeps every sample of a smaller one. With ``stratify``, the order
+    interleaves the classes so that every prefix keeps the class proportions. Without
+    ``subsample_test``, test folds are kept whole: every rung is scored on the same
     samples.
     """
 
-    def __init__(self, base_cv, fraction: float, seed: int, stratify: bool):
+    def __init__(self, base_cv, fraction: float, seed: int, stratify: bool,
+                 subsample_test: bool = True):
         self.base_cv = base_cv
         self.fraction = fraction
         self.seed = seed
         self.stratify = stratify
+        self.subsample_test = subsample_test
 
     def get_n_splits(self, X=None, y=None, groups=None, **kwargs):
         return self.base_cv.get_n_splits(X, y, groups, **kwargs)
 
     def split(self, X, y=None, **kwargs):
         for k, (train, test) in enumerate(self.base_cv.split(X, y, **kwargs)):
-            train = np.asarray(train)
-            if train.dtype == bool:
-                train = np.flatnonzero(train)
-            m = max(1, int(self.fraction * len(train)))
-            order = self._order(train, y, k)
-            yield train[np.sort(order[:m])], test
+            train = self._prefix(train, y, (self.seed, k))
+            if self.subsample_test:
+                test = self._prefix(test, y, (self.seed, k, 1))
+            yield train, test
 
-    def _order(self, train, y, k):
-        rng = np.random.default_rng([self.seed, k])
-        u = rng.uniform(size=len(train))
+    def _prefix(self, fold, y, stream):
+        fold = np.asarray(fold)
+        if fold.dtype == bool:
+            fold = np.flatnonzero(fold)
+        m = max(1, int(self.fraction * len(fold)))
+        return fold[np.sort(self._order(fold, y, stream)[:m])]
+
+    def _order(self, fold, y, stream):
+        rng = np.random.default_rng(list(stream))
+        u = rng.uniform(size=len(fold))
         if not self.stratify or y is None or np.ndim(y) != 1:
             return np.argsort(u, kind="stable")
         # position of each sample among its class, scaled to [0, 1): a prefix of the
         # order by this key holds each class in proportion
-        _, labels = np.unique(np.asarray(y)[train], return_inverse=True)
-        key = np.empty(len(train))
+        _, labels = np.unique(np.asarray(y)[fold], return_inverse=True)
+        key = np.empty(len(fold))
         for c in np.unique(labels):
             members = np.flatnonzero(labels == c)
             rank = np.argsort(np.argsort(u[members], kind="stable"), kind="stable")
@@ -83,10 +92,12 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         What to search, as in :class:`~skhpo.BayesSearchCV`. It must not contain the
         resource parameter.
     resource : str, default="n_samples"
-        What a rung gives more of. ``"n_samples"``: each training fold is sub-sampled
-        to ``n_resources / n_samples`` of its samples (the test folds stay whole, so
-        every rung is scored on the same samples; for a classifier the sub-sample keeps
-        the class proportions, and a smaller sub-sample is always part of a larger one).
+        What a rung gives more of. ``"n_samples"``: each cross-validation split uses
+        ``n_resources / n_samples`` of its samples, as in scikit-learn's
+        successive-halving searches: the training fold, and the test fold unless
+        ``subsample_test=False``, are sub-sampled (for a classifier the sub-sample keeps
+        the class proportions, and a smaller sub-sample is always part of a larger one;
+        the splits themselves never change).
         Otherwise the name of an integer parameter of the estimator, such as
         ``"max_iter"``, ``"n_estimators"`` or, in a pipeline, ``"clf__max_iter"``, set
         to ``n_resources`` for each fit.
@@ -102,6 +113,13 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         Resource of the last rung of every bracket. ``"auto"``: for ``"n_samples"``, the
         number of samples; for a parameter, the estimator's own value of it (100 for
         ``HistGradientBoostingClassifier(max_iter=100)``).
+    subsample_test : bool, default=True
+        With ``resource="n_samples"``, whether the test folds are sub-sampled like the
+        training folds. ``True`` keeps the cost of a low rung in proportion to its
+        resource for models slow to predict (kernel methods, nearest neighbours), whose
+        scoring on whole test folds can cost more than their fits. ``False`` scores every
+        rung on the whole test folds: less noisy rankings for more scoring time. Rungs
+        at ``max_resources_ = n_samples`` use the whole folds either way.
     n_brackets : int or None, default=None
         Brackets to run. ``None`` runs each of the ``s_max + 1`` brackets once, where
         ``s_max = floor(log_eta(max_resources / min_resources))``: one Hyperband
@@ -216,6 +234,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         "eta": [Interval(Real, 1, None, closed="neither")],
         "min_resources": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_resources": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "subsample_test": ["boolean"],
         "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
         "sampler": [StrOptions(set(SAMPLERS))],
     }
@@ -229,6 +248,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         eta=3,
         min_resources="auto",
         max_resources="auto",
+        subsample_test=True,
         n_brackets=None,
         sampler="random",
         random_state=None,
@@ -247,6 +267,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.eta = eta
         self.min_resources = min_resources
         self.max_resources = max_resources
+        self.subsample_test = subsample_test
         self.n_brackets = n_brackets
         self.sampler = sampler
         self.random_state = random_state
@@ -376,7 +397,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 if self.resource == "n_samples":
                     if r < self._n_samples:
                         cv = _SubsampledSplitter(self._cv_checked, r / self._n_samples,
-                                                 subsample_seed, stratify)
+                                                 subsample_seed, stratify,
+                                                 self.subsample_test)
                 else:
                     batch = [{**p, self.resource: r} for p in rung.params]
                 scores, key, failed = self._evaluate_batch(

@@ -246,20 +246,32 @@ def test_bayes_sampler_beats_random_on_average():
 # -- the sub-sampling splitter -------------------------------------------------------------
 
 
-def test_subsamples_are_nested_stratified_and_keep_the_test_folds():
+@pytest.mark.parametrize("subsample_test", [True, False])
+def test_subsamples_are_nested_and_stratified(subsample_test):
     X, y = make_classification(n_samples=600, weights=[0.8, 0.2], random_state=0)
     base = StratifiedKFold(3)
-    small = list(_SubsampledSplitter(base, 0.1, seed=7, stratify=True).split(X, y))
-    large = list(_SubsampledSplitter(base, 0.5, seed=7, stratify=True).split(X, y))
+
+    def folds(fraction, seed=7):
+        return list(_SubsampledSplitter(base, fraction, seed=seed, stratify=True,
+                                        subsample_test=subsample_test).split(X, y))
+
+    small, large = folds(0.1), folds(0.5)
     for (tr_s, te_s), (tr_l, te_l), (tr, te) in zip(small, large, base.split(X, y)):
-        np.testing.assert_array_equal(te_s, te)
-        np.testing.assert_array_equal(te_l, te)
         assert len(tr_s) == int(0.1 * len(tr)) and len(tr_l) == int(0.5 * len(tr))
         assert set(tr_s) <= set(tr_l) <= set(tr)
         assert abs(y[tr_s].mean() - y[tr].mean()) <= 1 / len(tr_s) + 1e-9
-    again = list(_SubsampledSplitter(base, 0.1, seed=7, stratify=True).split(X, y))
-    assert all(np.array_equal(a[0], b[0]) for a, b in zip(small, again))
-    other = list(_SubsampledSplitter(base, 0.1, seed=8, stratify=True).split(X, y))
+        if subsample_test:
+            assert len(te_s) == int(0.1 * len(te)) and len(te_l) == int(0.5 * len(te))
+            assert set(te_s) <= set(te_l) <= set(te)
+            assert abs(y[te_s].mean() - y[te].mean()) <= 1 / len(te_s) + 1e-9
+            assert not set(te_s) & set(tr)
+        else:
+            np.testing.assert_array_equal(te_s, te)
+            np.testing.assert_array_equal(te_l, te)
+    again = folds(0.1)
+    assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+               for a, b in zip(small, again))
+    other = folds(0.1, seed=8)
     assert not all(np.array_equal(a[0], b[0]) for a, b in zip(small, other))
 
 
@@ -271,6 +283,7 @@ class Recorder(ClassifierMixin, BaseEstimator):
     larger budget and ``x`` near 0.6, but *low* budgets favour ``x`` near 0.1."""
 
     fits: list = []
+    scored: list = []
 
     def __init__(self, x=0.5, budget=10):
         self.x = x
@@ -285,6 +298,7 @@ class Recorder(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.classes_[0])
 
     def score(self, X, y, sample_weight=None):
+        Recorder.scored.append(len(X))
         if self.budget < 9:
             return 2.0 - abs(self.x - 0.1)
         return 1.0 - abs(self.x - 0.6)
@@ -341,14 +355,23 @@ def test_resource_parameter_of_a_pipeline_step_and_grid_search_agreement():
             assert res["mean_test_score"][i] == pytest.approx(grid.best_score_)
 
 
-def test_n_samples_resource_subsamples_the_training_folds_only():
+@pytest.mark.parametrize("subsample_test", [True, False])
+def test_n_samples_resource_subsamples_each_split(subsample_test):
     Recorder.fits.clear()
+    Recorder.scored.clear()
     search = HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, min_resources=30,
-                               cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
+                               subsample_test=subsample_test, cv=3,
+                               random_state=0).fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     assert search.max_resources_ == 150 and sorted(set(res["n_resources"])) == [50, 150]
-    sizes = {n for n, _ in Recorder.fits[:-1]}
-    assert sizes == {int(50 / 150 * 100), 100}  # 3-fold: 100 training samples
+    # 3-fold on 150 samples: 100 training and 50 test samples per split; the last fit
+    # is the refit on all 150
+    low = np.repeat(res["n_resources"] == 50, 3)
+    fits = np.array([n for n, _ in Recorder.fits[:-1]])
+    scored = np.array(Recorder.scored)
+    np.testing.assert_array_equal(fits, np.where(low, int(50 / 150 * 100), 100))
+    np.testing.assert_array_equal(
+        scored, np.where(low & subsample_test, int(50 / 150 * 50), 50))
     assert res["mean_test_score"].shape == (len(res["params"]),)
 
 
@@ -442,6 +465,8 @@ BAD = [
                   r"\{'auto'\}", "'all'")),
     ({"n_brackets": 0}, ValueError,
      _param_error("n_brackets", r"an int in the range \[1, inf\) or None", "0")),
+    ({"subsample_test": "yes"}, ValueError,
+     _param_error("subsample_test", r"an instance of 'bool'.*", "'yes'")),
     ({"sampler": "tpe"}, ValueError,
      _param_error("sampler", r"a str among \{.*\}", "'tpe'")),
     ({"resource": 3}, ValueError, _param_error("resource", "an instance of 'str'", "3")),
