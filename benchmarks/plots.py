@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -73,11 +74,12 @@ def overhead_figure(path, ax=None):
 
 
 def fidelity_figure(path, ax=None):
-    """Median time-to-quality per method and problem (lower is better)."""
+    """Median time-to-quality per method and problem (lower is better); ``path`` is one
+    result file or a list of them (say, one per problem)."""
     import matplotlib.pyplot as plt
 
-    data = _load(path)
-    rows = data["rows"]
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    rows = [row for p in paths for row in _load(p)["rows"]]
     problems = list(dict.fromkeys(r["problem"] for r in rows))
     methods = list(dict.fromkeys(r["method"] for r in rows))
     if ax is None:
