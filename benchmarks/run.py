@@ -48,7 +48,10 @@ def parse_args(argv=None):
                     help="smoke mode: 2 problems, 1 seed, budget 8, small "
                          "overhead and parallel runs")
     g = ap.add_argument_group("efficiency")
-    g.add_argument("--seeds", type=int, help="number of seeds 0..N-1 (default 3)")
+    g.add_argument("--seeds", type=int,
+                   help="number of seeds, first..first+N-1 (default 3)")
+    g.add_argument("--first-seed", type=int, default=0,
+                   help="first seed (default 0): more seeds for an earlier run")
     g.add_argument("--budget", type=int,
                    help="evaluations per run (default 40; fidelity: 24 full-fidelity "
                         "evaluations)")
@@ -98,6 +101,8 @@ def parse_args(argv=None):
                    | set(args.problems) - set(fidelity.PROBLEMS))
     if unknown:
         ap.error(f"unknown method/problem: {sorted(unknown)}")
+    if args.seeds < 1 or args.first_seed < 0:
+        ap.error("--seeds must be >= 1 and --first-seed >= 0")
     return args
 
 
@@ -110,13 +115,14 @@ def main(argv=None):
     suites = SUITES if args.suite == "all" else (args.suite,)
     tag = "quick" if args.quick else ""
     failed = False
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     for suite in suites:
         env = environment(command)
         start = time.perf_counter()
         if suite == "efficiency":
             budget = args.budget or (8 if args.quick else 40)
             md, raw = efficiency.main(args.problems, args.methods,
-                                      range(args.seeds), budget,
+                                      seeds, budget,
                                       args.n_jobs, env)
             failed |= any(r["error"] for r in raw["runs"])
         elif suite == "fidelity":
@@ -124,7 +130,7 @@ def main(argv=None):
             problems = args.problems if args.suite == "fidelity" else (
                 ["svc-n_samples"] if args.quick else list(fidelity.PROBLEMS))
             methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)
-            md, raw = fidelity.main(problems, methods, range(args.seeds), budget, env)
+            md, raw = fidelity.main(problems, methods, seeds, budget, env)
         elif suite == "distributed":
             md, raw = distributed.main(args.workers, args.n_iter, args.n_samples, env)
         elif suite == "overhead":
