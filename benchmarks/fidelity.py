@@ -306,8 +306,10 @@ def _fmt_ratio(x):
     return "not reached" if math.isinf(x) else f"{x:.2f}"
 
 
-def markdown(runs, rows, env, budget, seeds):
-    parts = [header_md("Multi-fidelity time-to-quality", env), __doc__.split("\n\n", 1)[1],
+def markdown(runs, rows, env, budget, seeds, header=None):
+    """The report; ``header`` replaces the one made from ``env`` (merged results)."""
+    header = header or header_md("Multi-fidelity time-to-quality", env)
+    parts = [header, __doc__.split("\n\n", 1)[1],
              f"\nBudget {budget} full-fidelity evaluations, seeds {list(seeds)}.\n"]
     problems = list(dict.fromkeys(r["problem"] for r in rows))
     methods = list(dict.fromkeys(r["method"] for r in rows))
@@ -358,4 +360,5 @@ def main(problems, methods, seeds, budget, env, log=print):
         runs = run(problems, methods, seeds, budget, log=log)
     rows = summarise(runs)
     md = markdown(runs, rows, env, budget, seeds)
-    return md, {"runs": runs, "rows": rows, "env": env}
+    return md, {"runs": runs, "rows": rows, "env": env, "budget": budget,
+                "seeds": list(seeds)}

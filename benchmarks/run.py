@@ -39,6 +39,11 @@ def _csv(text):
     return [t for t in text.split(",") if t]
 
 
+def fidelity_budget(args):
+    """Full-fidelity evaluations per fidelity run for parsed ``args``."""
+    return args.budget or (4 if args.quick else 24)
+
+
 def parse_args(argv=None):
     """Parse the command line (``--quick`` fills in small defaults)."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run",
@@ -126,7 +131,7 @@ def main(argv=None):
                                       args.n_jobs, env)
             failed |= any(r["error"] for r in raw["runs"])
         elif suite == "fidelity":
-            budget = args.budget or (4 if args.quick else 24)
+            budget = fidelity_budget(args)
             problems = args.problems if args.suite == "fidelity" else (
                 ["svc-n_samples"] if args.quick else list(fidelity.PROBLEMS))
             methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)

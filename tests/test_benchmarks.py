@@ -1,0 +1,111 @@
+"""The benchmark harness's bookkeeping: pooling fidelity results run with more seeds."""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from benchmarks import merge
+from benchmarks.fidelity import summarise
+
+ENV = {"command": "python -m benchmarks.run --suite fidelity --seeds 2 --budget 48",
+       "date": "2026-01-01T00:00:00+00:00", "platform": "Linux-x", "cpu_count": 2,
+       "load_average": [1.0, 1.0, 1.0], "thread_env": {"OMP_NUM_THREADS": "1"},
+       "git_commit": "abc1234", "versions": {"skhpo": "0.1.0", "scikit-learn": "1.9.1"}}
+
+
+def _runs(seeds, problem="hgb-max_iter", hit=0.5):
+    """random reaches 0.9 at its end (10 s); hyperband at ``hit * 10`` s, or never."""
+    out = []
+    for s in seeds:
+        out.append({"method": "random", "problem": problem, "seed": s, "seconds": 10.0,
+                    "n_rows": 2, "stopped": False, "n_fits": 6,
+                    "trace": [(5.0, 0.8), (10.0, 0.9)], "best": 0.9})
+        trace = [(hit * 10.0, 0.95)] if hit is not None else [(9.0, 0.85)]
+        out.append({"method": "hyperband", "problem": problem, "seed": s, "seconds": 10.0,
+                    "n_rows": 9, "stopped": True, "n_fits": 27, "trace": trace,
+                    "best": trace[0][1]})
+    return out
+
+
+def _write(path, runs, **env):
+    raw = {"runs": runs, "rows": summarise(runs), "env": {**ENV, **env}}
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_merge_pools_seeds_and_lists_sources(tmp_path):
+    a = _write(tmp_path / "fidelity-a.json", _runs([0, 1], hit=0.2))
+    b = _write(tmp_path / "fidelity-b.json", _runs([2], hit=None)
+               + _runs([0], problem="svc-n_samples", hit=0.4))
+    md, raw = merge.merge([a, b])
+    assert raw["budget"] == 48 and raw["seeds"] == [0, 1, 2]
+    mine = [r["ratio"] for r in raw["rows"] if r["problem"] == "hgb-max_iter"
+            and r["method"] == "hyperband"]
+    assert sorted(mine) == [0.2, 0.2, np.inf]
+    assert "| hyperband | 0.20 | 5.0x | 0.20 | 2/3 |" in md  # median of 3 seeds
+    assert "| hyperband | 0.40 |" in md  # problem q, one seed
+    assert "`fidelity-a.json`" in md and "`fidelity-b.json`" in md
+    assert set(raw["sources"]) == {"fidelity-a.json", "fidelity-b.json"}
+
+
+def test_budget_read_back_from_the_command(tmp_path):
+    assert merge._budget({"env": ENV}) == 48
+    assert merge._budget({"env": {**ENV, "command": "python -m benchmarks.run "
+                                  "--suite fidelity --seeds 5"}}) == 24
+    assert merge._budget({"budget": 12, "env": ENV}) == 12
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"command": ENV["command"].replace("48", "24")}, "budget differs"),
+    ({"versions": {"skhpo": "0.1.0", "scikit-learn": "1.5.0"}}, "versions differ"),
+    ({"thread_env": {}}, "thread env differs"),
+    ({"git_commit": None}, "commit (unknown)"),
+])
+def test_merge_refuses_different_conditions(tmp_path, change, message):
+    a = _write(tmp_path / "fidelity-a.json", _runs([0]))
+    b = _write(tmp_path / "fidelity-b.json", _runs([1]), **change)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        merge.merge([a, b])
+
+
+def test_merge_refuses_a_seed_twice_one_file_and_other_suites(tmp_path):
+    a = _write(tmp_path / "fidelity-a.json", _runs([0, 1]))
+    b = _write(tmp_path / "fidelity-b.json", _runs([1, 2]))
+    with pytest.raises(ValueError, match="problem 'hgb-max_iter' seed 1 is in both"):
+        merge.merge([a, b])
+    with pytest.raises(ValueError, match="at least two"):
+        merge.merge([a])
+    other = _write(tmp_path / "efficiency-a.json", _runs([3]))
+    with pytest.raises(ValueError, match="expected a fidelity"):
+        merge.merge([a, other])
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs the git command")
+def test_merge_compares_the_measured_code_between_commits(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "skhpo").mkdir(parents=True)
+    (repo / "benchmarks").mkdir()
+
+    def commit(path, text):
+        (repo / path).write_text(text)
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                        "-qm", path], cwd=repo, check=True)
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    c1 = commit("skhpo/a.py", "x = 1\n")
+    c2 = commit("README.md", "docs only\n")
+    c3 = commit("skhpo/a.py", "x = 2\n")
+    assert merge._same_code(c1, c2, repo)
+    assert not merge._same_code(c2, c3, repo)
+    a = _write(tmp_path / "fidelity-a.json", _runs([0]), git_commit=c1)
+    b = _write(tmp_path / "fidelity-b.json", _runs([1]), git_commit=c3)
+    with pytest.raises(ValueError, match="measured code .* differs"):
+        merge.merge([a, b], repo=repo)
+    with pytest.raises(ValueError, match="cannot compare commits"):
+        merge._same_code(c1, "0" * 40, repo)
