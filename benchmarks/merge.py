@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/merge.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import fidelity  # noqa: E402
-from benchmarks.report import RESULTS_DIR, write  # noqa: E402
+from benchmarks.report import RESULTS_DIR, versions_text, write  # noqa: E402
 
 MEASURED_CODE = ("skhpo", "benchmarks/fidelity.py")
 ROOT = RESULTS_DIR.parent.parent  # the repository
@@ -67,11 +67,10 @@ def _same_code(commit_a, commit_b, repo=ROOT) -> bool:
 
 
 def check_compatible(named, repo=ROOT):
-    """Raise ``ValueError`` naming what differs between results ``{name: raw}``."""
+    """The common budget of results ``{name: raw}``; ``ValueError`` naming what differs."""
     if len(named) < 2:
         raise ValueError("give at least two result files to merge")
     names = list(named)
-    first = named[names[0]]
 
     def describe(key, values):
         return f"{key} differs: " + ", ".join(f"{n}: {v!r}" for n, v in values.items())
@@ -84,8 +83,9 @@ def check_compatible(named, repo=ROOT):
         "versions": lambda r: r["env"]["versions"],
     }
     problems = []
+    checked = {}
     for key, get in facts.items():
-        values = {n: get(r) for n, r in named.items()}
+        values = checked[key] = {n: get(r) for n, r in named.items()}
         if any(v != values[names[0]] for v in values.values()):
             problems.append(describe(key, values))
     commits = {n: r["env"].get("git_commit") for n, r in named.items()}
@@ -106,7 +106,7 @@ def check_compatible(named, repo=ROOT):
             seen[key] = n
     if problems:
         raise ValueError("cannot merge these results:\n- " + "\n- ".join(problems))
-    return _budget(first)
+    return checked["budget"][names[0]]
 
 
 def merge(paths, repo=ROOT):
@@ -131,9 +131,9 @@ def merge(paths, repo=ROOT):
                      f"average at start {env['load_average']}, skhpo commit "
                      f"{env['git_commit']}")
     env = next(iter(named.values()))["env"]
-    vers = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v is not None)
     lines += [f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
-              f"- versions: {vers}", f"- thread env: {env['thread_env']}"]
+              f"- versions: {versions_text(env['versions'])}",
+              f"- thread env: {env['thread_env']}"]
     md = fidelity.markdown(runs, rows, env, budget, seeds,
                            header="\n".join(lines) + "\n")
     return md, {"runs": runs, "rows": rows, "env": env, "budget": budget,

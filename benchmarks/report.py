@@ -69,10 +69,14 @@ def _jsonable(obj):
     return obj
 
 
+def versions_text(versions: dict) -> str:
+    """``"name version, ..."`` of the installed packages among ``versions``."""
+    return ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None)
+
+
 def header_md(title: str, env: dict) -> str:
     """Markdown preamble with everything needed to reproduce a run."""
-    vers = ", ".join(f"{k} {v}" for k, v in env["versions"].items()
-                     if v is not None)
+    vers = versions_text(env["versions"])
     lines = [
         f"# {title}", "",
         f"- command: `{env['command']}`",

@@ -1,6 +1,7 @@
 """The benchmark harness's bookkeeping: pooling fidelity results run with more seeds."""
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -67,7 +68,7 @@ def test_budget_read_back_from_the_command(tmp_path):
 def test_merge_refuses_different_conditions(tmp_path, change, message):
     a = _write(tmp_path / "fidelity-a.json", _runs([0]))
     b = _write(tmp_path / "fidelity-b.json", _runs([1]), **change)
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         merge.merge([a, b])
 
 
