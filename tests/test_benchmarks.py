@@ -110,3 +110,14 @@ def test_merge_compares_the_measured_code_between_commits(tmp_path):
         merge.merge([a, b], repo=repo)
     with pytest.raises(ValueError, match="cannot compare commits"):
         merge._same_code(c1, "0" * 40, repo)
+
+
+def test_first_seed_extends_an_earlier_run_and_refuses_nonsense(capsys):
+    from benchmarks.run import parse_args
+
+    args = parse_args(["--suite", "fidelity", "--seeds", "5", "--first-seed", "5"])
+    assert (args.first_seed, args.seeds) == (5, 5)
+    for bad in (["--first-seed", "-1"], ["--seeds", "0"]):
+        with pytest.raises(SystemExit):
+            parse_args(["--suite", "fidelity", *bad])
+        assert "--seeds must be >= 1 and --first-seed >= 0" in capsys.readouterr().err
