@@ -82,7 +82,8 @@ class _SkhpoSearchCV(BaseSearchCV):
     }
 
     # attributes that live only during fit
-    _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end")
+    _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
+                  "_skhpo_score_keys")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.

@@ -35,6 +35,7 @@ __all__ = [
     "results_so_far",
     "n_outputs",
     "raise_if_all_fits_failed",
+    "align_score_types",
 ]
 
 _warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
@@ -42,26 +43,15 @@ _warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
 
 def _isolating_warn_or_raise(results, error_score):
     """Drop-in for scikit-learn's check, called from ``evaluate_candidates``."""
-    search = sys._getframe(1).f_locals.get("self")
+    frame = sys._getframe(1)
+    search = frame.f_locals.get("self")
     log = getattr(search, "_skhpo_fit_failures", None)
     if not isinstance(log, list):
         return _warn_or_raise_about_fit_failures(results, error_score)
     errors = [r["fit_error"] for r in results]
     n_failed = sum(e is not None for e in errors)
-    keys = getattr(search, "_skhpo_score_keys", None)
-    for r, e in zip(results, errors):
-        if e is None and isinstance(r.get("test_scores"), dict):
-            keys = search._skhpo_score_keys = list(r["test_scores"])
-    if n_failed and n_failed == len(errors) and callable(search.scoring):
-        # a callable scorer returns a dict or a number; scikit-learn learns which from a
-        # successful fit of the same call. With none, use what earlier batches returned,
-        # and before any success there is nothing to learn from: scikit-learn's error.
-        if keys is None:
-            return _warn_or_raise_about_fit_failures(results, error_score)
-        for r in results:
-            r["test_scores"] = dict.fromkeys(keys, error_score)
-            if "train_scores" in r:
-                r["train_scores"] = dict.fromkeys(keys, error_score)
+    if callable(search.scoring):
+        align_score_types(search, results, frame.f_locals.get("all_out") or [])
     log.extend(errors)
     if n_failed and n_failed == len(errors):
         first = next(e for e in errors if e is not None)
@@ -73,6 +63,39 @@ def _isolating_warn_or_raise(results, error_score):
         )
     else:
         _warn_or_raise_about_fit_failures(results, error_score)
+
+
+_SCALAR = "score"  # a callable scorer that returns a number
+
+
+def align_score_types(search, out: list, earlier: list) -> None:
+    """Give the outputs of one batch (``out``) and of the batches before it
+    (``earlier``) the same kind of scores, for a callable ``scoring``.
+
+    A callable scorer returns a number or a dict, and a failed fit is scored with a bare
+    ``error_score`` either way: scikit-learn learns which from a successful fit of the
+    same batch. When every fit of a batch failed, the kind is the one learnt from an
+    earlier batch (``search._skhpo_score_keys``: the dict's keys, or ``"score"``).
+    Failures recorded before the first dict came are given its keys then.
+    """
+    kind = getattr(search, "_skhpo_score_keys", None)
+    learnt = next((list(r["test_scores"]) for r in out
+                   if isinstance(r.get("test_scores"), dict)), None)
+    if learnt is None and kind is None and any(r["fit_error"] is None for r in out):
+        learnt = _SCALAR
+    if learnt is not None and kind != learnt:
+        search._skhpo_score_keys = kind = learnt
+        if kind != _SCALAR:
+            _as_dicts(earlier, kind)
+    if kind is not None and kind != _SCALAR:
+        _as_dicts(out, kind)
+
+
+def _as_dicts(outputs, keys) -> None:
+    for r in outputs:
+        for name in ("test_scores", "train_scores"):
+            if name in r and not isinstance(r[name], dict):
+                r[name] = dict.fromkeys(keys, r[name])
 
 
 if getattr(_sk_search._warn_or_raise_about_fit_failures, "__name__", "") != (
@@ -128,6 +151,8 @@ def replay_batch(evaluate_candidates, search, candidate_params, out, more_result
     all_params = cells["all_candidate_params"].cell_contents
     all_out = cells["all_out"].cell_contents
     all_more = cells["all_more_results"].cell_contents
+    if callable(search.scoring):
+        align_score_types(search, out, all_out)
     all_params.extend(candidate_params)
     all_out.extend(out)
     for key, value in more_results.items():
