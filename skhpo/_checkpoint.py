@@ -56,10 +56,11 @@ _WHAT = {
 _ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 
 
-def describe(obj) -> str:
+def describe(obj, _seen=None) -> str:
     """A text for ``obj`` that is the same in every process: scikit-learn estimators by
     their whole ``repr`` (with a hash of their array and number parameters, which
-    ``repr`` abbreviates), functions by qualified name and a hash of their code, other
+    ``repr`` abbreviates, and a description of their function parameters), functions by
+    qualified name and a hash of their code, default arguments and closure, other
     objects by ``repr``; memory addresses are left out."""
     if hasattr(obj, "get_params") and not isinstance(obj, type):
         try:
@@ -67,25 +68,51 @@ def describe(obj) -> str:
         except TypeError:
             text = repr(obj)
         try:
-            values = {k: v for k, v in obj.get_params(deep=True).items()
+            params = obj.get_params(deep=True)
+            values = {k: v for k, v in params.items()
                       if isinstance(v, (np.ndarray, Real, str, bytes, type(None)))}
             text += f" [{joblib.hash(values)}]"
+            functions = {k: describe(v, _seen) for k, v in params.items()
+                         if getattr(v, "__code__", None) is not None
+                         or isinstance(v, functools.partial)}
+            if functions:
+                text += f" {functions}"
         except Exception:  # an estimator whose parameters cannot be read or hashed
             pass
         return _ADDRESS.sub("", text)
     if isinstance(obj, functools.partial):
-        return (f"partial({describe(obj.func)}, {describe(list(obj.args))}, "
-                f"{describe(obj.keywords)})")
+        return (f"partial({describe(obj.func, _seen)}, {describe(list(obj.args), _seen)}, "
+                f"{describe(obj.keywords, _seen)})")
     code = getattr(obj, "__code__", None)
     if callable(obj) and code is not None:
-        digest = hashlib.sha1(marshal.dumps(code)).hexdigest()[:12]
-        return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__} [{digest}]"
+        name = f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
+        _seen = set() if _seen is None else _seen
+        if id(obj) in _seen:  # a recursive closure
+            return name
+        _seen.add(id(obj))
+        state = [getattr(obj, "__defaults__", None), getattr(obj, "__kwdefaults__", None)]
+        for cell in getattr(obj, "__closure__", None) or ():
+            try:
+                state.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                state.append(None)
+        state = [describe(v, _seen) if callable(v) or hasattr(v, "get_params")
+                 else _value_hash(v) for v in state]
+        digest = hashlib.sha1(marshal.dumps(code) + repr(state).encode()).hexdigest()[:12]
+        return f"{name} [{digest}]"
     if isinstance(obj, dict):
         return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in obj.items()) + "}"
     if isinstance(obj, (list, tuple)):
         inner = ", ".join(describe(v) for v in obj)
         return f"[{inner}]" if isinstance(obj, list) else f"({inner})"
     return _ADDRESS.sub("", repr(obj))
+
+
+def _value_hash(value) -> str:
+    try:
+        return joblib.hash(value)
+    except Exception:  # not picklable
+        return _ADDRESS.sub("", repr(value))
 
 
 def space_signature(space) -> str:
@@ -169,6 +196,7 @@ class Journal:
         """Open the checkpoint at ``path`` for the search described (created with the
         first completed batch if it does not exist)."""
         path = os.fspath(path)
+        _check_writable(path)
         if not os.path.exists(path) or os.path.getsize(path) == 0:
             header = {"format": FORMAT, "version": VERSION, "search": search,
                       "seed": seed, "fingerprint": fingerprint}
@@ -267,6 +295,25 @@ class Journal:
                 f.flush()
                 os.fsync(f.fileno())
         self._n_batches += 1
+
+
+def _check_writable(path: str) -> None:
+    """Refuse, before any fit, a checkpoint path that could not be written."""
+    if os.path.isdir(path):
+        raise ValueError(f"checkpoint={path!r} is a directory; pass a file path.")
+    if os.path.exists(path):
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise ValueError(f"checkpoint={path!r} cannot be read and written.")
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".skhpo-", dir=directory)
+    except OSError as e:
+        raise ValueError(
+            f"checkpoint={path!r} cannot be created in {directory!r}: {e.strerror}."
+        ) from e
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def _atomic_write(path: str, data: bytes) -> None:
