@@ -3,6 +3,7 @@ estimator."""
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.utils import check_random_state
 
 from ._search import _SkhpoSearchCV
 from ._sklearn_compat import BaseSearchCV, Interval, StrOptions, num_samples
+from .space import Categorical
 from .strategies import HyperbandOptimizer, hyperband_brackets
 from .strategies._hyperband import SAMPLERS
 
@@ -286,23 +288,50 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     # -- checks, before any fit ----------------------------------------------------------
 
-    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples")
+    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples", "_row_failed")
+
+    def _check_resource_param(self, estimator_params):
+        """Refuse a resource parameter that some candidate's estimator lacks, or whose
+        value is not an int, and one that is searched."""
+        name, resource = type(self).__name__, self.resource
+        if resource in self._space.names:
+            raise ValueError(
+                f"resource={resource!r} is also in param_distributions; {name} sets it "
+                "for each rung, so it cannot be searched."
+            )
+        parts = resource.split("__")
+        for s, dims in enumerate(self._space.subspaces):
+            searched = dict(dims)
+            # the estimators a candidate of this sub-space may hold the resource in: the
+            # choices of a searched step, or the estimator itself
+            owners = [(type(self.estimator).__name__, estimator_params, resource)]
+            for i in range(len(parts) - 1, 0, -1):
+                dim = searched.get("__".join(parts[:i]))
+                if isinstance(dim, Categorical):
+                    rest = "__".join(parts[i:])
+                    owners = [(repr(c), c.get_params(deep=True)
+                               if hasattr(c, "get_params") else {}, rest)
+                              for c in dim.choices]
+                    break
+            for owner, owner_params, key in owners:
+                if key not in owner_params:
+                    where = f" (sub-space {s})" if len(self._space.subspaces) > 1 else ""
+                    raise ValueError(
+                        f"resource={resource!r} is neither 'n_samples' nor a parameter of "
+                        f"{owner}{where}. Valid parameters are: {sorted(owner_params)}."
+                    )
+                value = owner_params[key]
+                if value is not None and (isinstance(value, bool)
+                                          or not isinstance(value, Integral)):
+                    raise ValueError(
+                        f"resource={resource!r} must name an integer parameter; {owner} "
+                        f"has {key}={value!r}."
+                    )
 
     def _check_before_fit(self, X, y, params):
-        name = type(self).__name__
         estimator_params = self.estimator.get_params(deep=True)
         if self.resource != "n_samples":
-            if self.resource not in estimator_params:
-                raise ValueError(
-                    f"resource={self.resource!r} is neither 'n_samples' nor a parameter "
-                    f"of {type(self.estimator).__name__}. Valid parameters are: "
-                    f"{sorted(estimator_params)}."
-                )
-            if self.resource in self._space.names:
-                raise ValueError(
-                    f"resource={self.resource!r} is also in param_distributions; "
-                    f"{name} sets it for each rung, so it cannot be searched."
-                )
+            self._check_resource_param(estimator_params)
 
         self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._constant_splits(X, y, params,
@@ -314,7 +343,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             if self.resource == "n_samples":
                 max_resources = n_samples
             else:
-                value = estimator_params[self.resource]
+                value = estimator_params.get(self.resource)
                 if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
                     raise ValueError(
                         f"max_resources='auto' takes the estimator's own "
@@ -335,7 +364,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 n_splits = self._cv_checked.get_n_splits(X, y, **routed.splitter.split)
                 min_resources = 2 * n_splits
                 if is_classifier(self.estimator) and y is not None:
-                    min_resources *= len(np.unique(np.asarray(y), axis=0))
+                    y_array = np.asarray(y)
+                    # classes; with a 2-D (multilabel or multi-output) y, its columns
+                    min_resources *= (y_array.shape[1] if y_array.ndim == 2
+                                      else len(np.unique(y_array)))
                 min_resources = min(min_resources, max_resources)
             else:
                 min_resources = 1
@@ -348,6 +380,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.max_resources_ = int(max_resources)
         self.brackets_ = hyperband_brackets(self.min_resources_, self.max_resources_,
                                             self.eta)
+        largest = max(b.n_candidates[0] for b in self.brackets_)
+        if self._space.size < largest:
+            warnings.warn(
+                f"The total space of parameters {self._space.size} is smaller than the "
+                f"{largest} candidates the largest bracket starts; each bracket starts "
+                "at most all of them.",
+                UserWarning,
+            )
         self._n_samples = n_samples
 
     def _points(self, batch):
@@ -355,20 +395,23 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         return super()._points(
             [{k: v for k, v in p.items() if k != self.resource} for p in batch])
 
-    @staticmethod
-    def _select_best_index(refit, refit_metric, results):
-        """The best candidate among those evaluated with the largest resource (a
-        callable ``refit`` chooses among all rows, as in scikit-learn)."""
+    def _select_best_index(self, refit, refit_metric, results):
+        """The best candidate among those evaluated with the largest resource, never
+        one whose fit failed (a callable ``refit`` chooses among all rows, as in
+        scikit-learn)."""
         if callable(refit):
             return BaseSearchCV._select_best_index(refit, refit_metric, results)
         resources = np.asarray(results["n_resources"])
         scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)
-        finite = np.isfinite(scores)
-        if not finite.any():
+        ok = np.isfinite(scores)
+        failed = getattr(self, "_row_failed", None)
+        if failed is not None and len(failed) == len(scores):
+            ok &= ~np.asarray(failed, dtype=bool)
+        if not ok.any():
             return int(np.flatnonzero(resources == resources.max())[0])
         # the largest resource at which some candidate was scored: max_resources unless
         # every candidate that reached it failed
-        top = np.flatnonzero((resources == resources[finite].max()) & finite)
+        top = np.flatnonzero((resources == resources[ok].max()) & ok)
         return int(top[np.argmax(scores[top])])
 
     # -- the search ----------------------------------------------------------------------
@@ -389,6 +432,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         stratify = is_classifier(self.estimator)
         n_rungs = sum(b.s + 1 for b in self.optimizer_.schedule())
         best = np.nan
+        self._row_failed = []
         with self._search_context(evaluate_candidates, callback_ctx,
                                   n_rungs) as search_ctx:
             while (rung := self.optimizer_.ask()) is not None:
@@ -407,10 +451,13 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                     more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
                                   "n_resources": [r] * n},
                 )
-                # a candidate with a failed fit is never promoted, whatever error_score
+                # a candidate with a failed fit is never promoted, whatever error_score,
+                # nor chosen as the best (_select_best_index)
                 self.optimizer_.tell(scores, failed=failed)
-                if r == self.max_resources_ and np.isfinite(scores).any():
-                    best = np.fmax(best, np.nanmax(scores))
+                self._row_failed.extend(failed.tolist())
+                scored = scores[np.isfinite(scores) & ~failed]
+                if r == self.max_resources_ and len(scored):
+                    best = np.fmax(best, scored.max())
                 self._say(
                     f"bracket {rung.bracket} (s={rung.s}) rung {rung.rung}: {n} "
                     f"candidates with {self.resource}={r}, best "

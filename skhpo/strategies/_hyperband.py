@@ -182,7 +182,8 @@ class _PriorSampler(Strategy):
     """Distinct random points of the space, drawn from each dimension's prior."""
 
     def _propose(self, n):
-        return np.array(self._random_unseen(n)).reshape(-1, self.space.n_coords)
+        points = self._random_unseen(n)
+        return np.array(points).reshape(len(points), self.space.n_coords)
 
 
 class HyperbandOptimizer:
