@@ -377,3 +377,103 @@ def test_a_line_missing_a_field_is_corrupt(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"is corrupt: .*fit"):
         make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+
+
+class BudgetModel(LogisticRegression):
+    """``budget`` is a resource; fits with ``budget == 3`` fail; the fit counted
+    ``Interrupting.trigger["at"]`` raises KeyboardInterrupt."""
+
+    def __init__(self, C=1.0, budget=1):
+        super().__init__(C=C)
+        self.budget = budget
+
+    def fit(self, X, y, **kw):
+        t = Interrupting.trigger
+        t["n"] += 1
+        if t["at"] is not None and t["n"] == t["at"]:
+            raise KeyboardInterrupt("interrupted")
+        if self.budget == 3:
+            raise RuntimeError("cannot fit with budget 3")
+        return super().fit(X, y, **kw)
+
+
+def _dict_scorer(est, X, y):
+    return {"acc": est.score(X, y), "one": 1.0}
+
+
+def test_resuming_with_a_dict_scorer_before_a_rung_that_fails_entirely(tmp_path):
+    # the replayed batches, not a live one, tell the resumed search the scorer's keys
+    def search(**kw):
+        return HyperbandSearchCV(BudgetModel(), {"C": Real(0.1, 10.0)}, resource="budget",
+                                 min_resources=1, max_resources=9, n_brackets=1, cv=2,
+                                 scoring=_dict_scorer, refit="acc", random_state=0, **kw)
+
+    path = tmp_path / "c.jsonl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        arm(None)
+        reference = search().fit(X_IRIS, Y_IRIS)
+        arm(19)  # the first fit of the second rung (9 candidates x 2 folds before it)
+        with pytest.raises(KeyboardInterrupt):
+            search(checkpoint=path).fit(X_IRIS, Y_IRIS)
+        arm(None)
+        resumed = search(checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 6 + 1  # the failing rung (3 x 2), then the refit
+    ra, rb = reference.cv_results_, resumed.cv_results_
+    assert ra["params"] == rb["params"]
+    for key in ("mean_test_acc", "mean_test_one", "n_resources"):
+        np.testing.assert_array_equal(ra[key], rb[key])
+    assert resumed.best_params_ == reference.best_params_
+
+
+def test_functions_inside_estimators_and_closures_are_told_apart():
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skhpo._checkpoint import describe
+
+    first, second = {}, {}
+    exec("def prep(X):\n    return X", first)
+    exec("def prep(X):\n    return -X", second)
+    assert describe(FunctionTransformer(first["prep"])) != describe(
+        FunctionTransformer(second["prep"]))
+
+    def make_scorer(sign, offset=0.0):
+        def scorer(est, X, y):
+            return sign * est.score(X, y) + offset
+        return scorer
+
+    assert describe(make_scorer(1)) == describe(make_scorer(1))
+    assert describe(make_scorer(1)) != describe(make_scorer(-1))
+    assert describe(make_scorer(1, 0.5)) != describe(make_scorer(1))
+
+    def recursive(n):
+        return 1 if n == 0 else recursive(n - 1)
+
+    assert describe(recursive) == describe(recursive)
+
+
+def test_a_checkpoint_of_another_scorer_from_the_same_factory_is_refused(tmp_path):
+    def factory(sign):
+        def scorer(est, X, y):
+            return sign * est.score(X, y)
+        return scorer
+
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    make(HyperbandSearchCV, scoring=factory(1), checkpoint=path).fit(X_IRIS, Y_IRIS)
+    arm(None)
+    with pytest.raises(CheckpointMismatchError, match=r"- scoring: "):
+        make(HyperbandSearchCV, scoring=factory(-1), checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
+
+
+def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_any_fit(tmp_path):
+    arm(None)
+    missing = tmp_path / "no_such_dir" / "c.jsonl"
+    with pytest.raises(ValueError, match=r"^checkpoint='.*c\.jsonl' cannot be created in "
+                                         r"'.*no_such_dir': No such file or directory\.$"):
+        make(HyperbandSearchCV, checkpoint=missing).fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match=r"^checkpoint='.*' is a directory; pass a file "
+                                         r"path\.$"):
+        make(HyperbandSearchCV, checkpoint=tmp_path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0 and not missing.parent.exists()

@@ -13,7 +13,8 @@ from scipy.stats import loguniform
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris, make_classification
 from sklearn.exceptions import FitFailedWarning
-from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, SGDClassifier
+from sklearn.metrics import accuracy_score, get_scorer, make_scorer
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -23,6 +24,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 from skhpo import HyperbandSearchCV
 from skhpo._hyperband_search import _SubsampledSplitter
@@ -482,8 +484,23 @@ BAD = [
      r"^resource='max_iter' is also in param_distributions; HyperbandSearchCV sets it "
      r"for each rung, so it cannot be searched\.$"),
     ({"resource": "tol"}, ValueError,
-     r"^max_resources='auto' takes the estimator's own tol=0\.0001, which is not a "
-     r"positive int; pass max_resources explicitly\.$"),
+     r"^resource='tol' must name an integer parameter; CountingLR has tol=0\.0001\.$"),
+    ({"resource": "tol", "max_resources": 10}, ValueError,
+     r"^resource='tol' must name an integer parameter; CountingLR has tol=0\.0001\.$"),
+    ({"resource": "solver", "max_resources": 10}, ValueError,
+     r"^resource='solver' must name an integer parameter; CountingLR has "
+     r"solver='lbfgs'\.$"),
+    # the step holding the resource is searched: every choice must have it
+    ({"estimator": Pipeline([("clf", CountingLR())]), "resource": "clf__max_iter",
+      "max_resources": 27,
+      "param_distributions": {"clf": [CountingLR(), DecisionTreeClassifier()]}},
+     ValueError, r"^resource='clf__max_iter' is neither 'n_samples' nor a parameter of "
+     r"DecisionTreeClassifier\(\)\. Valid parameters are: \['ccp_alpha', "),
+    ({"estimator": Pipeline([("clf", DecisionTreeClassifier())]),
+      "resource": "clf__max_iter",
+      "param_distributions": {"clf": [CountingLR(), CountingLR(C=2.0)]}},
+     ValueError, r"^max_resources='auto' takes the estimator's own clf__max_iter=None, "
+     r"which is not a positive int; pass max_resources explicitly\.$"),
     ({"cv": KFold(3, shuffle=True)}, ValueError,
      r"^cv=KFold\(n_splits=3, random_state=None, shuffle=True\) gives different folds "
      r"on each call to split\(\), but HyperbandSearchCV compares the rungs of a bracket "
@@ -564,6 +581,21 @@ def test_a_numeric_error_score_does_not_promote_a_failed_candidate():
     assert (res["mean_test_score"][xs > 0.5] == 5.0).all()
     assert (xs[res["iter"] == 0] > 0.5).any() and not (xs[res["iter"] > 0] > 0.5).any()
     np.testing.assert_array_equal(search.optimizer_.scores_, res["mean_test_score"])
+    # nor chosen as the best, though the last bracket evaluates some at max_resources
+    assert (xs[(res["n_resources"] == 9) & (res["mean_test_score"] == 5.0)] > 0.5).any()
+    assert xs[search.best_index_] <= 0.5 and search.best_score_ < 5.0
+
+
+@pytest.mark.parametrize("error_score", [0.0, 5.0])
+def test_a_numeric_error_score_never_makes_a_failed_candidate_the_one_refitted(error_score):
+    with pytest.warns(FitFailedWarning):
+        search = HyperbandSearchCV(FailsAt(fail_at=9), {"x": Real(0, 1)},
+                                   resource="budget", min_resources=1, max_resources=9,
+                                   cv=2, error_score=error_score,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert (res["mean_test_score"][res["n_resources"] == 9] == error_score).all()
+    assert search.best_params_["budget"] == 3 == search.best_estimator_.budget
 
 
 class Flaky(Recorder):
@@ -593,6 +625,102 @@ def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
     res = search.cv_results_
     assert np.isnan(res["mean_test_acc"][res["n_resources"] == 3]).all()
     assert np.isfinite(res["mean_test_acc"][res["n_resources"] == 1]).all()
+
+
+def _float_scorer(est, X, y):
+    return est.score(X, y)
+
+
+@pytest.mark.parametrize("scoring", [make_scorer(accuracy_score), get_scorer("accuracy"),
+                                     _float_scorer],
+                         ids=["make_scorer", "get_scorer", "function"])
+def test_callable_scorer_returning_a_number_with_a_fully_failed_rung(scoring):
+    with pytest.warns(FitFailedWarning, match="All 6 fits of this batch"):
+        search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)},
+                                   resource="budget", min_resources=1, max_resources=9,
+                                   n_brackets=2, cv=2, scoring=scoring,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert np.isnan(res["mean_test_score"][res["n_resources"] == 3]).all()
+    assert len(res["params"]) == 17 and search.best_params_["budget"] == 1
+
+
+def test_callable_dict_scorer_whose_first_rung_fails_entirely():
+    # its keys are only known from the second bracket: the first rung gets them then
+    def scorer(est, X, y):
+        return {"acc": est.score(X, y), "one": 1.0}
+
+    with pytest.warns(FitFailedWarning):
+        search = HyperbandSearchCV(FailsAt(fail_at=1), {"x": Real(0, 1)},
+                                   resource="budget", min_resources=1, max_resources=9,
+                                   n_brackets=2, cv=2, scoring=scorer, refit="acc",
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    first = res["n_resources"] == 1
+    assert first.any() and np.isnan(res["mean_test_acc"][first]).all()
+    assert np.isnan(res["mean_test_one"][first]).all()
+    assert (res["mean_test_one"][~first] == 1.0).all()
+    assert search.best_params_["budget"] == 9
+
+
+def test_score_keys_do_not_outlive_a_fit():
+    def scorer_a(est, X, y):
+        return {"acc": est.score(X, y), "one": 1.0}
+
+    def scorer_b(est, X, y):
+        return {"m": est.score(X, y)}
+
+    search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)}, resource="budget",
+                               min_resources=1, max_resources=9, n_brackets=2, cv=2,
+                               scoring=scorer_a, refit="acc", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(X_IRIS, Y_IRIS)
+        search.set_params(estimator=FailsAt(fail_at=1), scoring=scorer_b, refit="m")
+        search.fit(X_IRIS, Y_IRIS)
+    assert "mean_test_m" in search.cv_results_ and "mean_test_acc" not in search.cv_results_
+
+
+def test_resource_of_a_searched_step_every_choice_of_which_has_it():
+    pipe = Pipeline([("clf", DecisionTreeClassifier())])
+    space = {"clf": [LogisticRegression(), SGDClassifier(random_state=0)]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence
+        search = HyperbandSearchCV(pipe, space, resource="clf__max_iter",
+                                   max_resources=27, min_resources=3, cv=3,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.best_params_["clf__max_iter"] == 27
+    assert search.best_estimator_.named_steps["clf"].max_iter == 27
+
+
+def test_an_empty_space_evaluates_the_defaults():
+    with pytest.warns(UserWarning, match=r"The total space of parameters 1 is smaller"):
+        search = HyperbandSearchCV(LogisticRegression(max_iter=300), {}, cv=3,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    assert all(p == {} for p in search.cv_results_["params"])
+    assert search.best_params_ == {}
+
+
+def test_a_finite_space_smaller_than_a_bracket_warns_and_caps_it():
+    with pytest.warns(UserWarning, match=r"^The total space of parameters 2 is smaller "
+                                         r"than the 3 candidates the largest bracket "
+                                         r"starts; each bracket starts at most all of them"):
+        search = HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": [0.1, 1.0]},
+                                   min_resources=18, cv=3,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert all((res["iter"][res["bracket"] == b] == 0).sum() <= 2
+               for b in set(res["bracket"]))
+
+
+def test_multilabel_min_resources_count_labels():
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, Y = make_multilabel_classification(n_samples=300, n_classes=4, random_state=0)
+    search = HyperbandSearchCV(KNeighborsClassifier(), {"n_neighbors": Integer(1, 29)},
+                               cv=5, n_brackets=1, random_state=0).fit(X, Y)
+    assert search.min_resources_ == 2 * 5 * 4
 
 
 def test_splits_given_as_lists_and_masks():
