@@ -102,15 +102,16 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         the splits themselves never change).
         Otherwise the name of an integer parameter of the estimator, such as
         ``"max_iter"``, ``"n_estimators"`` or, in a pipeline, ``"clf__max_iter"``, set
-        to ``n_resources`` for each fit.
+        to ``n_resources`` for each fit. When the step holding it is searched
+        (``{"clf": [...]}``), every estimator choice must have it.
     eta : float, default=3
         Ratio between rungs, ``> 1``: each rung keeps the best ``1 / eta`` of its
         candidates and gives them ``eta`` times the resource.
     min_resources : int or "auto", default="auto"
         Smallest resource a candidate gets. ``"auto"``: for ``"n_samples"``,
-        ``2 * n_splits`` times the number of classes for a classifier (``2 * n_splits``
-        otherwise), as scikit-learn's successive-halving searches do; for a parameter,
-        1.
+        ``2 * n_splits`` times the number of classes for a classifier (of labels, for
+        a 2-D ``y``; ``2 * n_splits`` otherwise), as scikit-learn's successive-halving
+        searches do; for a parameter, 1.
     max_resources : int or "auto", default="auto"
         Resource of the last rung of every bracket. ``"auto"``: for ``"n_samples"``, the
         number of samples; for a parameter, the estimator's own value of it (100 for
