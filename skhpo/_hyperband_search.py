@@ -11,9 +11,8 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
-from ._search import _SkhpoSearchCV
+from ._search import _SkhpoSearchCV, searched_step
 from ._sklearn_compat import BaseSearchCV, Interval, StrOptions, num_samples
-from .space import Categorical
 from .strategies import HyperbandOptimizer, hyperband_brackets
 from .strategies._hyperband import SAMPLERS
 
@@ -300,21 +299,15 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 f"resource={resource!r} is also in param_distributions; {name} sets it "
                 "for each rung, so it cannot be searched."
             )
-        parts = resource.split("__")
         for s, dims in enumerate(self._space.subspaces):
-            searched = dict(dims)
             # the estimators a candidate of this sub-space may hold the resource in: the
             # choices of a searched step, or the estimator itself
-            owners = [(type(self.estimator).__name__, estimator_params, resource)]
-            for i in range(len(parts) - 1, 0, -1):
-                dim = searched.get("__".join(parts[:i]))
-                if isinstance(dim, Categorical):
-                    rest = "__".join(parts[i:])
-                    owners = [(repr(c), c.get_params(deep=True)
-                               if hasattr(c, "get_params") else {}, rest)
-                              for c in dim.choices]
-                    break
-            for owner, owner_params, key in owners:
+            choices, key = searched_step(resource, dims)
+            owners = ([(type(self.estimator).__name__, estimator_params)]
+                      if choices is None else
+                      [(repr(c), c.get_params(deep=True) if hasattr(c, "get_params")
+                        else {}) for c in choices])
+            for owner, owner_params in owners:
                 if key not in owner_params:
                     where = f" (sub-space {s})" if len(self._space.subspaces) > 1 else ""
                     raise ValueError(

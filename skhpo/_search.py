@@ -37,6 +37,19 @@ from .space import Categorical, SearchSpace
 _RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
 
 
+def searched_step(name: str, dims) -> tuple:
+    """``(choices, rest)`` when ``name`` is ``step__rest`` and ``step`` is searched among
+    ``choices`` in the sub-space ``dims`` (the longest such ``step``); else ``(None,
+    name)``."""
+    searched = dict(dims)
+    parts = name.split("__")
+    for i in range(len(parts) - 1, 0, -1):
+        dim = searched.get("__".join(parts[:i]))
+        if isinstance(dim, Categorical):
+            return dim.choices, "__".join(parts[i:])
+    return None, name
+
+
 def _check_param_names(space: SearchSpace, estimator) -> None:
     """Refuse parameter names the estimator does not have.
 
@@ -45,21 +58,14 @@ def _check_param_names(space: SearchSpace, estimator) -> None:
     """
     valid = set(estimator.get_params(deep=True))
     for s, dims in enumerate(space.subspaces):
-        searched = dict(dims)
         for name, _ in dims:
             if name in valid:
                 continue
-            ok = False
-            parts = name.split("__")
-            for i in range(1, len(parts)):
-                prefix, rest = "__".join(parts[:i]), "__".join(parts[i:])
-                dim = searched.get(prefix)
-                if isinstance(dim, Categorical) and any(
-                    hasattr(c, "get_params") and rest in c.get_params(deep=True)
-                    for c in dim.choices
-                ):
-                    ok = True
-                    break
+            choices, rest = searched_step(name, dims)
+            ok = choices is not None and any(
+                hasattr(c, "get_params") and rest in c.get_params(deep=True)
+                for c in choices
+            )
             if not ok:
                 where = f" (sub-space {s})" if len(space.subspaces) > 1 else ""
                 raise ValueError(

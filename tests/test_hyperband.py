@@ -613,22 +613,28 @@ def test_bayes_sampler_on_a_small_finite_space_runs_every_bracket():
     assert all(len(g.params) >= 1 for g in rungs)
 
 
-def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
-    def scorer(est, X, y):
-        return {"acc": est.score(X, y), "one": 1.0}
-
-    with pytest.warns(FitFailedWarning):
-        search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)},
-                                   resource="budget", min_resources=1, max_resources=9,
-                                   n_brackets=1, cv=2, scoring=scorer, refit="acc",
-                                   random_state=0).fit(X_IRIS, Y_IRIS)
-    res = search.cv_results_
-    assert np.isnan(res["mean_test_acc"][res["n_resources"] == 3]).all()
-    assert np.isfinite(res["mean_test_acc"][res["n_resources"] == 1]).all()
+def _dict_scorer(est, X, y):
+    return {"acc": est.score(X, y), "one": 1.0}
 
 
 def _float_scorer(est, X, y):
     return est.score(X, y)
+
+
+def budget_search(estimator, **kwargs):
+    """A search over ``x`` with ``budget`` from 1 to 9 as resource, 2-fold CV."""
+    return HyperbandSearchCV(estimator, {"x": Real(0, 1)}, resource="budget",
+                             min_resources=1, max_resources=9, cv=2, random_state=0,
+                             **kwargs)
+
+
+def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
+    with pytest.warns(FitFailedWarning):
+        search = budget_search(FailsAt(fail_at=3), n_brackets=1, scoring=_dict_scorer,
+                               refit="acc").fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    assert np.isnan(res["mean_test_acc"][res["n_resources"] == 3]).all()
+    assert np.isfinite(res["mean_test_acc"][res["n_resources"] == 1]).all()
 
 
 @pytest.mark.parametrize("scoring", [make_scorer(accuracy_score), get_scorer("accuracy"),
@@ -636,10 +642,8 @@ def _float_scorer(est, X, y):
                          ids=["make_scorer", "get_scorer", "function"])
 def test_callable_scorer_returning_a_number_with_a_fully_failed_rung(scoring):
     with pytest.warns(FitFailedWarning, match="All 6 fits of this batch"):
-        search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)},
-                                   resource="budget", min_resources=1, max_resources=9,
-                                   n_brackets=2, cv=2, scoring=scoring,
-                                   random_state=0).fit(X_IRIS, Y_IRIS)
+        search = budget_search(FailsAt(fail_at=3), n_brackets=2,
+                               scoring=scoring).fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     assert np.isnan(res["mean_test_score"][res["n_resources"] == 3]).all()
     assert len(res["params"]) == 17 and search.best_params_["budget"] == 1
@@ -647,14 +651,9 @@ def test_callable_scorer_returning_a_number_with_a_fully_failed_rung(scoring):
 
 def test_callable_dict_scorer_whose_first_rung_fails_entirely():
     # its keys are only known from the second bracket: the first rung gets them then
-    def scorer(est, X, y):
-        return {"acc": est.score(X, y), "one": 1.0}
-
     with pytest.warns(FitFailedWarning):
-        search = HyperbandSearchCV(FailsAt(fail_at=1), {"x": Real(0, 1)},
-                                   resource="budget", min_resources=1, max_resources=9,
-                                   n_brackets=2, cv=2, scoring=scorer, refit="acc",
-                                   random_state=0).fit(X_IRIS, Y_IRIS)
+        search = budget_search(FailsAt(fail_at=1), n_brackets=2, scoring=_dict_scorer,
+                               refit="acc").fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     first = res["n_resources"] == 1
     assert first.any() and np.isnan(res["mean_test_acc"][first]).all()
@@ -664,15 +663,11 @@ def test_callable_dict_scorer_whose_first_rung_fails_entirely():
 
 
 def test_score_keys_do_not_outlive_a_fit():
-    def scorer_a(est, X, y):
-        return {"acc": est.score(X, y), "one": 1.0}
-
     def scorer_b(est, X, y):
         return {"m": est.score(X, y)}
 
-    search = HyperbandSearchCV(FailsAt(fail_at=3), {"x": Real(0, 1)}, resource="budget",
-                               min_resources=1, max_resources=9, n_brackets=2, cv=2,
-                               scoring=scorer_a, refit="acc", random_state=0)
+    search = budget_search(FailsAt(fail_at=3), n_brackets=2, scoring=_dict_scorer,
+                           refit="acc")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         search.fit(X_IRIS, Y_IRIS)
