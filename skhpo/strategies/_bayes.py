@@ -156,13 +156,21 @@ class BayesOptimizer(Strategy):
         failed = ~np.isfinite(losses)
         losses[failed] = np.max(losses[~failed])
         y = _warp(losses)
-        gp = GaussianProcess(self._theta).fit(self.space.features(self.X_), y)
+        gp = GaussianProcess(self._theta).fit(self._train_features(), y)
         self._theta = gp.theta_
         self.gp_ = gp
         return gp, float(y.min())
 
+    def _train_features(self) -> np.ndarray:
+        """The surrogate's inputs for the points told (:attr:`X_`)."""
+        return self.space.features(self.X_)
+
+    def _query_features(self, U: np.ndarray) -> np.ndarray:
+        """The surrogate's inputs for candidate points ``U``."""
+        return self.space.features(U)
+
     def _acquisition_values(self, gp, best, U):
-        mean, std = gp.predict(self.space.features(U))
+        mean, std = gp.predict(self._query_features(U))
         if self.acquisition == "lcb":
             return ACQUISITIONS["lcb"](mean, std, kappa=self.kappa)
         return ACQUISITIONS[self.acquisition](mean, std, best, xi=self.xi)
@@ -179,7 +187,7 @@ class BayesOptimizer(Strategy):
             if i < n - 1:
                 # kriging believer: pretend the GP's prediction was observed, and count
                 # it as the incumbent if it is better, so that its neighbours lose appeal
-                f = self.space.features(u)
+                f = self._query_features(u)
                 mean, _ = gp.predict(f)
                 gp = gp.condition_on(f, mean)
                 best = min(best, float(mean[0]))
