@@ -131,10 +131,11 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     sampler : {"random", "bayes"}, default="random"
         How each bracket's candidates are drawn. ``"random"`` samples the prior, as
         ``RandomizedSearchCV`` does. ``"bayes"`` fits a Gaussian-process model (see
-        :class:`~skhpo.strategies.BayesOptimizer`) to the scores at the highest resource
-        with more results than the space has coordinates and proposes the bracket's
-        candidates from it, a quarter of them from the prior (model-based Hyperband in
-        the spirit of BOHB, Falkner et al., 2018). The first bracket is always random.
+        :class:`~skhpo.strategies.BayesOptimizer`) to the scores at every resource so
+        far, with the resource as one of its inputs, and proposes the bracket's
+        candidates for ``max_resources`` from it, a quarter of them from the prior
+        (model-based Hyperband in the spirit of BOHB, Falkner et al., 2018). The first
+        bracket is always random.
     random_state : int, RandomState instance or None, default=None
         Seeds the candidates and the sub-samples. The same value gives the same
         candidates and results whatever ``n_jobs`` or the joblib backend.

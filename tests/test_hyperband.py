@@ -206,26 +206,52 @@ def test_scheduler_is_reproducible_and_pickles_mid_run():
     assert [g.params for g in run_scheduler(c, f)] == [g.params for g in run_scheduler(d, f)]
 
 
-def test_bayes_sampler_learns_from_the_highest_resource_with_enough_results():
+def test_bayes_sampler_learns_from_every_resource():
     space = {"x": Real(0, 1), "y": Real(0, 1)}
     opt = HyperbandOptimizer(space, min_resources=1, max_resources=9, n_brackets=2,
                              sampler="bayes", random_state=0)
-    assert opt.model_resource() is None  # nothing told yet: random
     first = opt.ask()
+    assert opt.model_ is None  # nothing told yet: drawn at random
     opt.tell([-abs(p["x"] - 0.2) for p in first.params])
-    # 9 results at resource 1, none higher: the model needs n_coords + 1 = 3
-    assert opt.model_resource() == 1
     while (rung := opt.ask()).bracket == 0:
         opt.tell([-abs(p["x"] - 0.2) for p in rung.params])
-    # after bracket 0 (9 at resource 1, 3 at 3, 1 at 9), resource 3 has enough results
-    assert opt.model_resource() == 3
-    # bracket 1 was proposed by a model of exactly the results at resource 3
-    at_3 = opt.resources_ == 3
-    np.testing.assert_array_equal(opt.model_.scores_, opt.scores_[at_3])
-    assert opt.model_.gp_ is not None and len(rung.params) == 5
+    # bracket 1 was proposed by one model of all 13 results of bracket 0 (9 at
+    # resource 1, 3 at 3, 1 at 9), each with its resource (log-scaled to [0, 1])
+    model = opt.model_
+    assert len(rung.params) == 5 and model.gp_ is not None
+    np.testing.assert_array_equal(model.scores_, opt.scores_)
+    np.testing.assert_allclose(model._train_features()[:, -1],
+                               np.log(opt.resources_) / np.log(9))
+    np.testing.assert_allclose(model._query_features(model.X_[:2])[:, -1], 1.0)
     random_opt = HyperbandOptimizer(space, min_resources=1, max_resources=9,
                                     random_state=0)
+    run_scheduler(random_opt, lambda p, r: p["x"])
     assert random_opt.model_ is None
+
+
+def test_bayes_sampler_proposes_where_low_resources_score_well():
+    # The highest resource has seen only four promoted candidates, all near x = 0.2;
+    # the lowest has seen the whole space, and x > 0.5 is poor there. A model of the
+    # highest rung alone would send proposals to the unseen x > 0.5; one model of every
+    # rung keeps them where the low resource found good candidates.
+    def f(x, r):
+        return -((x[0] - 0.2) ** 2) - 0.05 / r
+
+    grid = [(a, b) for a in np.linspace(0.05, 0.95, 7) for b in np.linspace(0.05, 0.95, 7)]
+    top = [(0.15, 0.3), (0.22, 0.7), (0.25, 0.1), (0.18, 0.9)]
+    points = [*grid, *top]
+    resources = [1] * len(grid) + [9] * len(top)
+    scores = [f(x, r) for x, r in zip(points, resources)]
+    opt = HyperbandOptimizer({"x": Real(0, 1), "y": Real(0, 1)}, min_resources=1,
+                             max_resources=9, n_brackets=2, sampler="bayes",
+                             random_state=0)
+    opt.params_ = [{"x": x, "y": y} for x, y in points]
+    opt.resources_ = np.array(resources)
+    opt.scores_ = np.array(scores)
+    proposals = opt._sample(6)
+    assert opt.model_ is not None
+    # the model's proposals come first; at most 2 of 6 are drawn from the prior
+    assert all(p["x"] < 0.45 for p in proposals[:4]), proposals
 
 
 def test_bayes_sampler_beats_random_on_average():

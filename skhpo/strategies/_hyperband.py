@@ -13,9 +13,9 @@ resources per candidate for candidates.
 :func:`hyperband_brackets` is that arithmetic as a pure function.
 :class:`HyperbandOptimizer` schedules the rungs as an ask/tell loop over any black box
 ``f(params, resource)``, drawing each bracket's candidates at random from the space or,
-with ``sampler="bayes"``, from a Gaussian-process model of the scores at the highest
-resource with enough results (model-based Hyperband in the spirit of BOHB, Falkner et
-al., 2018).
+with ``sampler="bayes"``, from a Gaussian-process model of the scores at every resource,
+the resource being one of its inputs (model-based Hyperband in the spirit of BOHB,
+Falkner et al., 2018, with the multi-fidelity surrogate of Wu et al., 2020).
 
 References
 ----------
@@ -23,6 +23,8 @@ References
    Novel Bandit-Based Approach to Hyperparameter Optimization." JMLR 18(185), 2018.
 .. [2] S. Falkner, A. Klein and F. Hutter. "BOHB: Robust and Efficient Hyperparameter
    Optimization at Scale." ICML 2018.
+.. [3] J. Wu, S. Toscano-Palmerin, P. I. Frazier and A. G. Wilson. "Practical
+   Multi-fidelity Bayesian Optimization for Hyperparameter Tuning." UAI 2020.
 """
 
 from __future__ import annotations
@@ -186,6 +188,48 @@ class _PriorSampler(Strategy):
         return np.array(points).reshape(len(points), self.space.n_coords)
 
 
+class _FidelityBayes(BayesOptimizer):
+    """:class:`~skhpo.strategies.BayesOptimizer` whose Gaussian process also takes the
+    resource as an input (its logarithm, scaled to ``[0, 1]``): it learns from the
+    results at every resource and proposes for ``max_resources``.
+
+    One model of every rung, rather than one of the highest rung alone, for two
+    reasons. The highest rungs hold few results early on, and only those of candidates
+    promoted for scoring well, so a model of them alone takes the regions it has not
+    seen for as good as the average promoted candidate and sends proposals there; the
+    low rungs, drawn across the space, say which regions are poor. And how far a low
+    resource predicts the full one is then learnt, as the GP's length scale along the
+    resource, rather than assumed (a Gaussian process over the hyperparameters and the
+    fidelity, as in Wu, Toscano-Palmerin, Frazier and Wilson, 2020, "Practical
+    Multi-fidelity Bayesian Optimization for Hyperparameter Tuning", UAI).
+
+    Proposals are ranked by the lower confidence bound (the default acquisition), which
+    needs no incumbent: the best loss that ``"ei"`` and ``"pi"`` would compare with is
+    taken over every resource.
+    """
+
+    def __init__(self, space, *, min_resources: int, max_resources: int, **kwargs):
+        super().__init__(space, **kwargs)
+        self._log_min = math.log(min_resources)
+        self._log_span = math.log(max_resources) - self._log_min
+        self._fidelity = np.zeros(0)
+
+    def tell_at(self, params, scores, resources) -> None:
+        """:meth:`tell`, with the resource each score was obtained with."""
+        r = np.log(np.asarray(resources, dtype=float).reshape(-1))
+        fidelity = (r - self._log_min) / self._log_span if self._log_span > 0 \
+            else np.ones(len(r))
+        self.tell(params, scores)
+        self._fidelity = np.concatenate([self._fidelity, fidelity])
+
+    def _train_features(self) -> np.ndarray:
+        return np.column_stack([self.space.features(self.X_), self._fidelity])
+
+    def _query_features(self, U: np.ndarray) -> np.ndarray:
+        F = self.space.features(U)
+        return np.column_stack([F, np.ones(len(F))])
+
+
 class HyperbandOptimizer:
     """Ask/tell Hyperband over a search space and a resource.
 
@@ -209,10 +253,12 @@ class HyperbandOptimizer:
         one runs only the most exploratory.
     sampler : {"random", "bayes"}, default="random"
         How a bracket's first candidates are chosen. ``"random"`` draws distinct points
-        from the prior. ``"bayes"`` fits :class:`~skhpo.strategies.BayesOptimizer` to the
-        scores observed at the highest resource with more results than the space has
-        coordinates, and asks it for the whole rung (a kriging-believer batch, a quarter
-        of it drawn from the prior); with too few results anywhere, it draws at random.
+        from the prior. ``"bayes"`` fits a :class:`~skhpo.strategies.BayesOptimizer`
+        whose Gaussian process takes the resource as an extra input to every score
+        observed so far, at every resource, and asks it for the whole rung at
+        ``max_resources`` (a kriging-believer batch, a quarter of it drawn from the
+        prior); with fewer finite scores than the space has coordinates plus two, it
+        draws at random.
     random_state : int, RandomState instance or None, default=None
         Seeds every random choice.
 
@@ -349,29 +395,20 @@ class HyperbandOptimizer:
     def _seed(self) -> int:
         return int(self._rng.randint(np.iinfo(np.int32).max))
 
-    def model_resource(self) -> int | None:
-        """The resource whose results the ``"bayes"`` sampler would learn from next: the
-        highest with more finite scores than the space has coordinates."""
-        needed = self.space.n_coords + 1
-        for r in sorted(set(self.resources_.tolist()), reverse=True):
-            at_r = self.resources_ == r
-            if np.isfinite(self.scores_[at_r]).sum() >= needed:
-                return int(r)
-        return None
-
     def _sample(self, n: int) -> list:
         seed = self._seed()
-        r = self.model_resource() if self.sampler == "bayes" else None
-        if r is None:
+        if self.sampler != "bayes" or (
+                np.isfinite(self.scores_).sum() < self.space.n_coords + 2):
             self.model_ = None
             return _PriorSampler(self.space, random_state=seed).ask(n)
-        at_r = np.flatnonzero(self.resources_ == r)
-        self.model_ = BayesOptimizer(self.space, n_initial_points=1, random_state=seed)
-        self.model_.tell([self.params_[j] for j in at_r], self.scores_[at_r])
+        self.model_ = _FidelityBayes(self.space, min_resources=self.min_resources,
+                                     max_resources=self.max_resources,
+                                     n_initial_points=1, random_state=seed)
+        self.model_.tell_at(self.params_, self.scores_, self.resources_)
         params = self.model_.ask(n)
         if len(params) < n:
-            # a finite space whose every point the model has seen at resource r: the
-            # rest of the bracket from the prior, distinct from the model's proposals
+            # a finite space whose every point the model has seen: the rest of the
+            # bracket from the prior, distinct from the model's proposals
             prior = _PriorSampler(self.space, random_state=seed)
             prior.tell(params, np.zeros(len(params)))
             params += prior.ask(n - len(params)) if prior.n_unseen > 0 else []
