@@ -110,6 +110,30 @@ def test_merge_compares_the_measured_code_between_commits(tmp_path):
         merge.merge([a, b], repo=repo)
     with pytest.raises(ValueError, match="cannot compare commits"):
         merge._same_code(c1, "0" * 40, repo)
+    # pooling the methods a change leaves alone: only with a reason, which is reported
+    # with the changed files; the other methods' runs are left out
+    md, raw = merge.merge([a, b], repo=repo, methods=["random"],
+                          code_changed="a.py only touches the other method")
+    assert {r["method"] for r in raw["runs"]} == {"random"} and raw["seeds"] == [0, 1]
+    assert ("measured code changed between " + c1 + " and " + c3 + ": `skhpo/a.py`; "
+            "pooled because: a.py only touches the other method") in md
+    assert "--methods random --code-changed 'a.py only touches the other method'" in md
+    assert raw["code_changed"]["files"] == {f"{c1}..{c3}": ["skhpo/a.py"]}
+    with pytest.raises(ValueError, match="--methods and --code-changed"):
+        merge.merge([a, b], repo=repo, methods=["random"])
+
+
+def test_merge_refuses_bad_method_lists_and_empty_reasons(tmp_path):
+    a = _write(tmp_path / "fidelity-a.json", _runs([0]))
+    b = _write(tmp_path / "fidelity-b.json", _runs([1]))
+    md, raw = merge.merge([a, b], methods=["random", "hyperband"])
+    assert raw["code_changed"] is None and "methods kept: random, hyperband" in md
+    with pytest.raises(ValueError, match="must include 'random'"):
+        merge.merge([a, b], methods=["hyperband"])
+    with pytest.raises(ValueError, match=r"fidelity-a.json has no runs of \['bayes'\]"):
+        merge.merge([a, b], methods=["random", "bayes"])
+    with pytest.raises(ValueError, match="must give the reason"):
+        merge.merge([a, b], code_changed="  ")
 
 
 def test_first_seed_extends_an_earlier_run_and_refuses_nonsense(capsys):
