@@ -4,7 +4,8 @@ Problems where a cheap, low-fidelity evaluation says something about the expensi
 
 - ``hgb-max_iter``: ``HistGradientBoostingClassifier`` (no early stopping) on
   ``make_classification(n_samples=20000, n_features=20, n_informative=10)``; the
-  resource is ``max_iter`` (9 to 243 boosting iterations).
+  resource is ``max_iter`` (9 to 243 boosting iterations); ``hgb-max_iter-27`` is the
+  same from 27 iterations.
 - ``svc-n_samples``: ``StandardScaler + SVC`` on ``make_classification(n_samples=8000,
   n_features=20, n_informative=10)``; the resource is the number of training samples.
 
@@ -98,19 +99,30 @@ def _svc():
     return Pipeline([("scale", StandardScaler()), ("svc", SVC())])
 
 
-def _problems():
+def _hgb_space():
     from scipy.stats import loguniform, randint, uniform
+
+    return {"learning_rate": loguniform(3e-3, 0.5),
+            "max_leaf_nodes": randint(4, 64),
+            "min_samples_leaf": randint(2, 200),
+            "l2_regularization": loguniform(1e-4, 10.0),
+            "max_features": uniform(0.2, 0.8)}
+
+
+def _problems():
+    from scipy.stats import loguniform
 
     return {
         "hgb-max_iter": FidelityProblem(
             "hgb-max_iter", "HistGradientBoostingClassifier, resource max_iter",
-            _hgb_data, _hgb,
-            {"learning_rate": loguniform(3e-3, 0.5),
-             "max_leaf_nodes": randint(4, 64),
-             "min_samples_leaf": randint(2, 200),
-             "l2_regularization": loguniform(1e-4, 10.0),
-             "max_features": uniform(0.2, 0.8)},
-            resource="max_iter", min_resources=9, max_resources=243),
+            _hgb_data, _hgb, _hgb_space(), resource="max_iter", min_resources=9,
+            max_resources=243),
+        # the same with min_resources=27: a 9-iteration fit costs a tenth of a full one
+        # there, not 1/27 (results/rung-costs-20261123-175819.md)
+        "hgb-max_iter-27": FidelityProblem(
+            "hgb-max_iter-27", "HistGradientBoostingClassifier, resource max_iter from 27",
+            _hgb_data, _hgb, _hgb_space(), resource="max_iter", min_resources=27,
+            max_resources=243),
         "svc-n_samples": FidelityProblem(
             "svc-n_samples", "StandardScaler + SVC, resource n_samples",
             _svc_data, _svc,
@@ -120,6 +132,7 @@ def _problems():
 
 
 PROBLEMS = _problems()
+DEFAULT_PROBLEMS = ("hgb-max_iter", "svc-n_samples")  # hgb-max_iter-27 on request
 METHODS = ("random", "bayes", "halving", "hyperband-random", "hyperband-bayes")
 STOPPED = ("bayes", "hyperband-random", "hyperband-bayes")  # stopped at random's time
 

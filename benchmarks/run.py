@@ -90,7 +90,8 @@ def parse_args(argv=None):
         "methods": list(fidelity.METHODS if args.suite == "fidelity"
                         else DEFAULT_METHODS),
         "problems": list(
-            (["svc-n_samples"] if q else fidelity.PROBLEMS) if args.suite == "fidelity"
+            (["svc-n_samples"] if q else fidelity.DEFAULT_PROBLEMS)
+            if args.suite == "fidelity"
             else (QUICK_PROBLEMS if q else PROBLEMS)),
         "sizes": [20, 50] if q else [50, 200, 500],
         "repeats": 2 if q else 5, "skopt_repeats": 2 if q else 3,
@@ -133,7 +134,7 @@ def main(argv=None):
         elif suite == "fidelity":
             budget = fidelity_budget(args)
             problems = args.problems if args.suite == "fidelity" else (
-                ["svc-n_samples"] if args.quick else list(fidelity.PROBLEMS))
+                ["svc-n_samples"] if args.quick else list(fidelity.DEFAULT_PROBLEMS))
             methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)
             md, raw = fidelity.main(problems, methods, seeds, budget, env)
         elif suite == "distributed":
