@@ -229,6 +229,26 @@ def test_bayes_sampler_learns_from_every_resource():
     assert random_opt.model_ is None
 
 
+def test_fidelity_model_keeps_one_resource_per_point():
+    from skhpo.strategies._hyperband import _FidelityBayes
+
+    model = _FidelityBayes({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                           random_state=0)
+    model.tell_at([{"x": 0.1}, {"x": 0.2}], [0.5, 0.6], [1, 3])
+    model.tell([{"x": 0.3}], [0.7])  # no resource: a full-resource result
+    np.testing.assert_allclose(model._train_features()[:, -1], [0.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="resources and scores differ in length"):
+        model.tell_at([{"x": 0.4}], [0.1], [1, 3])
+    with pytest.raises(ValueError, match="resources must be finite and > 0"):
+        model.tell_at([{"x": 0.4}], [0.1], [0])
+    with pytest.raises(ValueError, match="params and scores differ"):
+        model.tell_at([{"x": 0.4}, {"x": 0.5}], [0.1], [1])
+    # nothing of the refused calls was recorded, and a later plain tell still aligns
+    model.tell([{"x": 0.6}], [0.2])
+    assert len(model.scores_) == len(model._train_features()) == 4
+    np.testing.assert_allclose(model._train_features()[:, -1], [0.0, 0.5, 1.0, 1.0])
+
+
 def test_bayes_sampler_proposes_where_low_resources_score_well():
     # The highest resource has seen only four promoted candidates, all near x = 0.2;
     # the lowest has seen the whole space, and x > 0.5 is poor there. A model of the

@@ -212,14 +212,28 @@ class _FidelityBayes(BayesOptimizer):
         super().__init__(space, **kwargs)
         self._log_min = math.log(min_resources)
         self._log_span = math.log(max_resources) - self._log_min
-        self._fidelity = np.zeros(0)
+        self._fidelity = np.zeros(0)  # one per row of X_
+        self._incoming = None  # the fidelities of the points tell_at is recording
 
     def tell_at(self, params, scores, resources) -> None:
-        """:meth:`tell`, with the resource each score was obtained with."""
-        r = np.log(np.asarray(resources, dtype=float).reshape(-1))
-        fidelity = (r - self._log_min) / self._log_span if self._log_span > 0 \
-            else np.ones(len(r))
-        self.tell(params, scores)
+        """:meth:`tell`, with the resource each score was obtained with (a plain
+        :meth:`tell` records its scores as obtained with ``max_resources``)."""
+        r = np.asarray(resources, dtype=float).reshape(-1)
+        if len(r) != len(np.asarray(scores, dtype=float).reshape(-1)):
+            raise ValueError(f"resources and scores differ in length: {len(r)} != "
+                             f"{len(np.asarray(scores).reshape(-1))}.")
+        if not np.all(np.isfinite(r) & (r > 0)):
+            raise ValueError("resources must be finite and > 0.")
+        self._incoming = ((np.log(r) - self._log_min) / self._log_span
+                          if self._log_span > 0 else np.ones(len(r)))
+        try:
+            self.tell(params, scores)
+        finally:
+            self._incoming = None
+
+    def _after_tell(self, U, scores) -> None:
+        super()._after_tell(U, scores)
+        fidelity = np.ones(len(U)) if self._incoming is None else self._incoming
         self._fidelity = np.concatenate([self._fidelity, fidelity])
 
     def _train_features(self) -> np.ndarray:
