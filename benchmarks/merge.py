@@ -74,11 +74,6 @@ def _changed_code(commit_a, commit_b, repo=ROOT) -> list[str]:
     return out.stdout.split()
 
 
-def _same_code(commit_a, commit_b, repo=ROOT) -> bool:
-    """Whether the measured code is identical at two commits."""
-    return not _changed_code(commit_a, commit_b, repo)
-
-
 def check_compatible(named, repo=ROOT, code_changed=None):
     """The common budget of results ``{name: raw}`` and the measured files that changed
     between their commits (allowed only with a ``code_changed`` reason); ``ValueError``

@@ -102,14 +102,14 @@ def test_merge_compares_the_measured_code_between_commits(tmp_path):
     c1 = commit("skhpo/a.py", "x = 1\n")
     c2 = commit("README.md", "docs only\n")
     c3 = commit("skhpo/a.py", "x = 2\n")
-    assert merge._same_code(c1, c2, repo)
-    assert not merge._same_code(c2, c3, repo)
+    assert merge._changed_code(c1, c2, repo) == []
+    assert merge._changed_code(c2, c3, repo) == ["skhpo/a.py"]
     a = _write(tmp_path / "fidelity-a.json", _runs([0]), git_commit=c1)
     b = _write(tmp_path / "fidelity-b.json", _runs([1]), git_commit=c3)
     with pytest.raises(ValueError, match="measured code .* differs"):
         merge.merge([a, b], repo=repo)
     with pytest.raises(ValueError, match="cannot compare commits"):
-        merge._same_code(c1, "0" * 40, repo)
+        merge._changed_code(c1, "0" * 40, repo)
     # pooling the methods a change leaves alone: only with a reason, which is reported
     # with the changed files; the other methods' runs are left out
     md, raw = merge.merge([a, b], repo=repo, methods=["random"],
@@ -145,3 +145,4 @@ def test_first_seed_extends_an_earlier_run_and_refuses_nonsense(capsys):
         with pytest.raises(SystemExit):
             parse_args(["--suite", "fidelity", *bad])
         assert "--seeds must be >= 1 and --first-seed >= 0" in capsys.readouterr().err
+
