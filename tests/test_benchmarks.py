@@ -146,3 +146,25 @@ def test_first_seed_extends_an_earlier_run_and_refuses_nonsense(capsys):
             parse_args(["--suite", "fidelity", *bad])
         assert "--seeds must be >= 1 and --first-seed >= 0" in capsys.readouterr().err
 
+
+def test_arrivals_shows_when_each_full_score_came():
+    from benchmarks import arrivals
+
+    runs = _runs([0], hit=0.5)
+    runs[1]["trace"] = [(2.0, 0.85), (5.0, 0.95), (7.0, 0.99)]
+    rows = arrivals.arrivals({"runs": runs}, ["hyperband"], first=2)
+    assert rows == [("hgb-max_iter", 0, "hyperband", 0.9, [(0.2, 0.85), (0.5, 0.95)],
+                     0.5)]
+    md = arrivals.markdown(rows, 2)
+    assert "| hgb-max_iter | 0 | hyperband | 0.9000 | 0.20: 0.8500 | 0.50: 0.9500 * | 0.50 |" \
+        in md
+    never = _runs([1], hit=None)
+    (row,) = arrivals.arrivals({"runs": never}, first=3)  # default: every method but random
+    assert row[2] == "hyperband" and row[5] == np.inf
+    assert "| 0.90: 0.8500 |  |  | not reached |" in arrivals.markdown([row], 3)
+    with pytest.raises(ValueError, match="first must be >= 1"):
+        arrivals.arrivals({"runs": runs}, first=0)
+    with pytest.raises(ValueError, match=r"methods \['bayes'\] are not in the results"):
+        arrivals.arrivals({"runs": runs}, ["bayes"])
+    with pytest.raises(ValueError, match="no random run for hgb-max_iter, seed 0"):
+        arrivals.arrivals({"runs": runs[1:]}, ["hyperband"])
