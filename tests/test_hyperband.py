@@ -68,11 +68,16 @@ def test_brackets_of_other_shapes():
     assert hyperband_brackets(1, 100, 3)[0].n_resources == (1, 4, 11, 33, 100)
     # eta close to 1: fewer halvings rather than rungs that repeat a resource
     assert [b.n_resources for b in hyperband_brackets(1, 3, 1.2)] == [(2, 3), (3,)]
+    # ... down to no halving at all, found without trying every smaller s_max in turn
+    # (which took minutes for the first and never ended for the second)
+    for args in ((18, 150, 1.0001), (1, 10**9, 1 + 1e-12)):
+        [only] = hyperband_brackets(*args)
+        assert (only.s, only.n_candidates, only.n_resources) == (0, (1,), (args[1],))
 
 
 @settings(max_examples=200, deadline=None)
 @given(min_r=st.integers(1, 50), factor=st.integers(1, 400),
-       eta=st.one_of(st.integers(2, 5), st.floats(1.2, 6.0)))
+       eta=st.one_of(st.integers(2, 5), st.floats(1.2, 6.0), st.floats(1.0001, 1.2)))
 def test_bracket_invariants(min_r, factor, eta):
     max_r = min_r * factor
     brackets = hyperband_brackets(min_r, max_r, eta)

@@ -130,15 +130,23 @@ def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Br
         raise ValueError(
             f"min_resources={min_resources} is greater than max_resources={max_resources}."
         )
-    # floor(log_eta(R / r)) without floating-point surprises at exact powers
-    s_max = 0
+    # floor(log_eta(R / r)), corrected for floating-point surprises at exact powers
+    s_max = math.floor(math.log(max_resources / min_resources) / math.log1p(eta - 1))
+    while s_max > 0 and min_resources * eta ** s_max > max_resources * (1 + 1e-12):
+        s_max -= 1
     while min_resources * eta ** (s_max + 1) <= max_resources * (1 + 1e-12):
         s_max += 1
     # with eta close to 1, rounding would give consecutive rungs the same resource:
-    # fewer halvings instead, so that every rung gives more than the one before
-    while s_max > 0 and len(set(_resources(min_resources, max_resources, eta, s_max))) \
-            < s_max + 1:
-        s_max -= 1
+    # fewer halvings instead, so that every rung gives more than the one before. The
+    # rungs of bracket s take the first s + 1 terms of R * eta**-k (k = 0, 1, ...), so
+    # the largest s whose rungs all differ is where that sequence first repeats.
+    previous = max_resources
+    for k in range(1, s_max + 1):
+        value = _resource(min_resources, max_resources, eta, k)
+        if value == previous:
+            s_max = k - 1
+            break
+        previous = value
     brackets = []
     for s in range(s_max, -1, -1):
         n = math.ceil((s_max + 1) / (s + 1) * eta**s - 1e-9)
@@ -148,11 +156,13 @@ def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Br
     return brackets
 
 
+def _resource(min_resources, max_resources, eta, k) -> int:
+    """``R * eta**-k`` rounded, within ``[min_resources, max_resources]``."""
+    return max(min_resources, min(max_resources, round(max_resources * eta ** -k)))
+
+
 def _resources(min_resources, max_resources, eta, s) -> tuple:
-    return tuple(
-        max(min_resources, min(max_resources, round(max_resources * eta ** (i - s))))
-        for i in range(s + 1)
-    )
+    return tuple(_resource(min_resources, max_resources, eta, s - i) for i in range(s + 1))
 
 
 @dataclass(frozen=True)
