@@ -12,7 +12,13 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
 from ._search import _SkhpoSearchCV, searched_step
-from ._sklearn_compat import BaseSearchCV, Interval, StrOptions, num_samples
+from ._sklearn_compat import (
+    BaseSearchCV,
+    Interval,
+    StrOptions,
+    check_param_value,
+    num_samples,
+)
 from .strategies import HyperbandOptimizer, hyperband_brackets
 from .strategies._hyperband import SAMPLERS
 
@@ -102,7 +108,10 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         Otherwise the name of an integer parameter of the estimator, such as
         ``"max_iter"``, ``"n_estimators"`` or, in a pipeline, ``"clf__max_iter"``, set
         to ``n_resources`` for each fit. When the step holding it is searched
-        (``{"clf": [...]}``), every estimator choice must have it.
+        (``{"clf": [...]}``), every estimator choice must have it. Where the estimator
+        declares the values a parameter accepts (scikit-learn's estimators do), it
+        must accept ``min_resources_`` and ``max_resources_``, which is checked
+        before any fit.
     eta : float, default=3
         Ratio between rungs, ``> 1``: each rung keeps the best ``1 / eta`` of its
         candidates and gives them ``eta`` times the resource.
@@ -293,8 +302,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     def _check_resource_param(self, estimator_params):
         """Refuse a resource parameter that some candidate's estimator lacks, or whose
-        value is not an int, and one that is searched."""
+        value is not an int, and one that is searched. Returns ``(owner, holder,
+        param)`` for every estimator that will hold it: ``holder.param``."""
         name, resource = type(self).__name__, self.resource
+        holders = []
         if resource in self._space.names:
             raise ValueError(
                 f"resource={resource!r} is also in param_distributions; {name} sets it "
@@ -304,11 +315,11 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             # the estimators a candidate of this sub-space may hold the resource in: the
             # choices of a searched step, or the estimator itself
             choices, key = searched_step(resource, dims)
-            owners = ([(type(self.estimator).__name__, estimator_params)]
+            owners = ([(type(self.estimator).__name__, self.estimator, estimator_params)]
                       if choices is None else
-                      [(repr(c), c.get_params(deep=True) if hasattr(c, "get_params")
+                      [(repr(c), c, c.get_params(deep=True) if hasattr(c, "get_params")
                         else {}) for c in choices])
-            for owner, owner_params in owners:
+            for owner, obj, owner_params in owners:
                 if key not in owner_params:
                     where = f" (sub-space {s})" if len(self._space.subspaces) > 1 else ""
                     raise ValueError(
@@ -322,11 +333,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                         f"resource={resource!r} must name an integer parameter; {owner} "
                         f"has {key}={value!r}."
                     )
+                step, _, param = key.rpartition("__")
+                holders.append((owner, owner_params[step] if step else obj, param))
+        return holders
 
     def _check_before_fit(self, X, y, params):
         estimator_params = self.estimator.get_params(deep=True)
-        if self.resource != "n_samples":
-            self._check_resource_param(estimator_params)
+        holders = ([] if self.resource == "n_samples"
+                   else self._check_resource_param(estimator_params))
 
         self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._constant_splits(X, y, params,
@@ -373,8 +387,29 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             )
         self.min_resources_ = int(min_resources)
         self.max_resources_ = int(max_resources)
+        # the parameter must take every resource from the smallest to the largest (a
+        # parameter meant for something else, class_weight say, fails here, not in fit)
+        for owner, holder, param in holders:
+            for value in dict.fromkeys((self.min_resources_, self.max_resources_)):
+                try:
+                    check_param_value(holder, param, value)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"resource={self.resource!r} cannot be set to {value} in "
+                        f"{owner}: {exc}"
+                    ) from None
         self.brackets_ = hyperband_brackets(self.min_resources_, self.max_resources_,
                                             self.eta)
+        if len(self.brackets_) == 1:
+            warnings.warn(
+                f"With min_resources_={self.min_resources_}, max_resources_="
+                f"{self.max_resources_} and eta={self.eta!r}, no rung is below "
+                "max_resources_ (that needs max_resources_ >= eta * min_resources_, and "
+                "an eta far enough from 1 that max_resources_ / eta rounds to a smaller "
+                "integer): every bracket is a single candidate evaluated with "
+                "max_resources_.",
+                UserWarning,
+            )
         largest = max(b.n_candidates[0] for b in self.brackets_)
         if self._space.size < largest:
             warnings.warn(

@@ -21,7 +21,12 @@ import warnings
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _num_samples as num_samples
 
 __all__ = [
@@ -36,7 +41,19 @@ __all__ = [
     "n_outputs",
     "raise_if_all_fits_failed",
     "align_score_types",
+    "check_param_value",
 ]
+
+
+def check_param_value(estimator, param: str, value) -> None:
+    """Raise scikit-learn's ``InvalidParameterError`` (a ``ValueError``) if the
+    constraints ``estimator``'s class declares for ``param`` refuse ``value``; nothing
+    if it declares none."""
+    constraints = getattr(type(estimator), "_parameter_constraints", None)
+    if not isinstance(constraints, dict) or param not in constraints:
+        return
+    validate_parameter_constraints({param: constraints[param]}, {param: value},
+                                   caller_name=type(estimator).__name__)
 
 _warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
 

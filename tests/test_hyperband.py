@@ -541,6 +541,22 @@ BAD = [
     ({"resource": "solver", "max_resources": 10}, ValueError,
      r"^resource='solver' must name an integer parameter; CountingLR has "
      r"solver='lbfgs'\.$"),
+    # an int the estimator's declared constraints refuse (class_weight's default is
+    # None, so its value alone does not tell)
+    ({"resource": "class_weight", "max_resources": 9}, ValueError,
+     r"^resource='class_weight' cannot be set to 1 in CountingLR: The 'class_weight' "
+     r"parameter of CountingLR must be an instance of 'dict', a str among "
+     r"\{'balanced'\} or None\. Got 1 instead\.$"),
+    ({"estimator": Pipeline([("clf", CountingLR())]), "resource": "clf__class_weight",
+      "min_resources": 3, "max_resources": 9,
+      "param_distributions": {"clf__C": Real(0.1, 1.0)}}, ValueError,
+     r"^resource='clf__class_weight' cannot be set to 3 in Pipeline: The 'class_weight' "
+     r"parameter of CountingLR must be"),
+    ({"estimator": DecisionTreeClassifier(), "resource": "min_samples_split",
+      "max_resources": 9, "param_distributions": {"max_depth": [2, 3]}}, ValueError,
+     r"^resource='min_samples_split' cannot be set to 1 in DecisionTreeClassifier: The "
+     r"'min_samples_split' parameter of DecisionTreeClassifier must be an int in the "
+     r"range \[2, inf\)"),
     # the step holding the resource is searched: every choice must have it
     ({"estimator": Pipeline([("clf", CountingLR())]), "resource": "clf__max_iter",
       "max_resources": 27,
@@ -757,6 +773,30 @@ def test_a_finite_space_smaller_than_a_bracket_warns_and_caps_it():
     res = search.cv_results_
     assert all((res["iter"][res["bracket"] == b] == 0).sum() <= 2
                for b in set(res["bracket"]))
+
+
+def test_a_schedule_with_no_rung_below_the_full_resource_warns():
+    # ten classes: min_resources="auto" (2 x 5 splits x 10 classes) is every sample
+    X, y = make_classification(100, 10, n_informative=6, n_classes=10,
+                               n_clusters_per_class=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"^With min_resources_=100, max_resources_=100 "
+                                         r"and eta=3, no rung is below max_resources_"):
+        search = HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": Real(0.1, 10)},
+                                   cv=5, random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 1
+    # eta so close to 1 that max_resources / eta rounds to max_resources
+    with pytest.warns(UserWarning, match=r"and eta=1.001, no rung is below"):
+        search = HyperbandSearchCV(LogisticRegression(), {"C": Real(0.1, 10)},
+                                   resource="max_iter", min_resources=18,
+                                   max_resources=150, eta=1.001, cv=3,
+                                   random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.cv_results_["n_resources"].tolist() == [150]
+    # a schedule that halves says nothing
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": Real(0.1, 10)},
+                          min_resources=50, cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert not [w for w in caught if "no rung is below" in str(w.message)]
 
 
 def test_multilabel_min_resources_count_labels():
