@@ -24,6 +24,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -48,12 +49,17 @@ __all__ = [
 def check_param_value(estimator, param: str, value) -> None:
     """Raise scikit-learn's ``InvalidParameterError`` (a ``ValueError``) if the
     constraints ``estimator``'s class declares for ``param`` refuse ``value``; nothing
-    if it declares none."""
+    if it declares none, or none this scikit-learn can read."""
     constraints = getattr(type(estimator), "_parameter_constraints", None)
     if not isinstance(constraints, dict) or param not in constraints:
         return
-    validate_parameter_constraints({param: constraints[param]}, {param: value},
-                                   caller_name=type(estimator).__name__)
+    try:
+        validate_parameter_constraints({param: constraints[param]}, {param: value},
+                                       caller_name=type(estimator).__name__)
+    except InvalidParameterError:
+        raise
+    except Exception:  # a constraint of a kind this scikit-learn does not know
+        return
 
 _warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
 

@@ -588,6 +588,29 @@ def test_bad_input_is_refused_before_any_fit(kwargs, error, match):
     assert not FITS
 
 
+def test_resource_constraints_are_read_only_where_declared():
+    # an estimator declaring a constraint this scikit-learn cannot read, or none at
+    # all, is not refused on that account
+    class Unreadable(LogisticRegression):
+        _parameter_constraints = {**LogisticRegression._parameter_constraints,
+                                  "max_iter": [object()]}
+
+        def _validate_params(self):  # its own fit would refuse the unknown kind
+            pass
+
+    class Undeclared(LogisticRegression):
+        _parameter_constraints = {}
+
+    for cls in (Unreadable, Undeclared):
+        search = HyperbandSearchCV(cls(), {"C": Real(0.1, 10)}, resource="max_iter",
+                                   min_resources=30, max_resources=90, cv=3,
+                                   random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(X_IRIS, Y_IRIS)
+        assert search.max_resources_ == 90
+
+
 def test_seeded_shuffling_splitters_are_accepted():
     search = HyperbandSearchCV(LogisticRegression(max_iter=300), {"C": Real(0.1, 10)},
                                cv=KFold(3, shuffle=True, random_state=0), n_brackets=1,
