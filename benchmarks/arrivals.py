@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.fidelity import time_to  # noqa: E402
+from benchmarks.fidelity import _fmt_ratio, time_to  # noqa: E402
 from benchmarks.report import table  # noqa: E402
 
 
@@ -63,8 +63,7 @@ def markdown(rows, first) -> str:
     for problem, seed, m, target, cells, reached in rows:
         shown = [f"{t:.2f}: {s:.4f}" + (" *" if t == reached else "") for t, s in cells]
         shown += [""] * (first - len(cells))
-        body.append([problem, str(seed), m, f"{target:.4f}", *shown,
-                     "not reached" if reached == float("inf") else f"{reached:.2f}"])
+        body.append([problem, str(seed), m, f"{target:.4f}", *shown, _fmt_ratio(reached)])
     return (table(header, body) + "\n\n`time / T: score` for each full-fidelity score in "
             "the order it arrived; `*` marks the first that reaches RandomizedSearchCV's "
             "best (`target`).")

@@ -21,6 +21,9 @@ import json
 
 
 def fingerprints(seeds=(10, 11)) -> dict:
+    # self-contained on purpose (spaces and estimators written out rather than taken
+    # from fidelity.py): the file is copied into checkouts of older commits, whose
+    # fidelity.py may not have the same helpers
     from scipy.stats import loguniform, randint, uniform
     from sklearn.datasets import make_classification
     from sklearn.ensemble import HistGradientBoostingClassifier

@@ -229,9 +229,10 @@ class _FidelityBayes(BayesOptimizer):
         """:meth:`tell`, with the resource each score was obtained with (a plain
         :meth:`tell` records its scores as obtained with ``max_resources``)."""
         r = np.asarray(resources, dtype=float).reshape(-1)
-        if len(r) != len(np.asarray(scores, dtype=float).reshape(-1)):
+        n_scores = np.asarray(scores, dtype=float).size
+        if len(r) != n_scores:
             raise ValueError(f"resources and scores differ in length: {len(r)} != "
-                             f"{len(np.asarray(scores).reshape(-1))}.")
+                             f"{n_scores}.")
         if not np.all(np.isfinite(r) & (r > 0)):
             raise ValueError("resources must be finite and > 0.")
         self._incoming = ((np.log(r) - self._log_min) / self._log_span
