@@ -79,8 +79,9 @@ class EvolutionSearchCV(_AskTellSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails. A failing candidate does not stop the search; it
-        never becomes a parent. The search raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``). A failing candidate does not
+        stop the search; it never becomes a parent, whatever ``error_score``. The
+        search raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None

@@ -169,8 +169,8 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
         Score of a fit that fails (in ``cv_results_``). A candidate with a failed fit is
-        never promoted, whatever ``error_score``; the search raises only if every fit
-        failed.
+        never promoted nor the best, and the bayes sampler's model sees it as a failure,
+        whatever ``error_score``; the search raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None

@@ -347,10 +347,13 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                 if not batch:
                     break
                 extra = {} if more_results is None else more_results(i, batch)
-                scores, key, _ = self._evaluate_batch(
+                scores, key, failed = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label=label,
                     more_results={"iter": [i] * len(batch), **extra},
                 )
+                # a failed fit is a failure to the strategy (nan), whatever error_score
+                # cv_results_ records: a number could draw the search to where fits fail
+                scores = np.where(failed, np.nan, scores)
                 strategy.tell(batch, scores)
                 done += len(batch)
                 if np.isfinite(scores).any():

@@ -667,13 +667,27 @@ def test_a_numeric_error_score_does_not_promote_a_failed_candidate():
                                    random_state=0).fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     xs = np.array([p["x"] for p in res["params"]])
-    # recorded (and told) as error_score, the best score of all, yet never promoted
+    # recorded as error_score, the best score of all, yet never promoted
     assert (res["mean_test_score"][xs > 0.5] == 5.0).all()
     assert (xs[res["iter"] == 0] > 0.5).any() and not (xs[res["iter"] > 0] > 0.5).any()
-    np.testing.assert_array_equal(search.optimizer_.scores_, res["mean_test_score"])
+    # and a failure (nan) to the optimiser
+    np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), xs > 0.5)
     # nor chosen as the best, though the last bracket evaluates some at max_resources
     assert (xs[(res["n_resources"] == 9) & (res["mean_test_score"] == 5.0)] > 0.5).any()
     assert xs[search.best_index_] <= 0.5 and search.best_score_ < 5.0
+
+
+def test_the_bayes_sampler_does_not_depend_on_a_numeric_error_score():
+    def candidates(error_score):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)
+            search = HyperbandSearchCV(Flaky(), {"x": Real(0, 1)}, resource="budget",
+                                       min_resources=1, max_resources=9, n_brackets=6,
+                                       sampler="bayes", cv=2, error_score=error_score,
+                                       refit=False, random_state=0).fit(X_IRIS, Y_IRIS)
+        return search.cv_results_["params"]
+
+    assert candidates(5.0) == candidates(np.nan)
 
 
 @pytest.mark.parametrize("error_score", [0.0, 5.0])

@@ -399,15 +399,34 @@ def test_a_failing_candidate_is_recorded_and_the_search_goes_on(Search):
     np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), failed)
 
 
-def test_a_numeric_error_score_is_what_the_strategy_sees(Search):
+@pytest.mark.parametrize("error_score", [-1.0, 0.0, 5.0])
+def test_a_failed_fit_is_a_failure_to_the_strategy_whatever_error_score(Search,
+                                                                        error_score):
     search = Search(Fragile(fail=True), {"x": Real(0, 1), "fail": [True, False]},
-                    n_iter=5, cv=2, error_score=-1.0, random_state=0)
+                    n_iter=9, cv=2, error_score=error_score, refit=False,
+                    random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         search.fit(X_IRIS, Y_IRIS)
-    failed = np.array([p["fail"] for p in search.cv_results_["params"]])
-    assert failed.any()
-    np.testing.assert_array_equal(search.optimizer_.scores_[failed], -1.0)
+    res = search.cv_results_
+    failed = np.array([p["fail"] for p in res["params"]])
+    assert failed.any() and (~failed).any()
+    # cv_results_ holds error_score, as scikit-learn's searches do; the strategy nan
+    np.testing.assert_array_equal(res["mean_test_score"][failed], error_score)
+    np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), failed)
+
+
+def test_the_candidates_do_not_depend_on_a_numeric_error_score(Search):
+    # failures scored as the best score of all must not draw the search to them
+    def candidates(error_score):
+        search = Search(Fragile(), {"x": Real(0, 1), "fail": [True, False]}, n_iter=12,
+                        cv=2, error_score=error_score, refit=False, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FitFailedWarning)
+            search.fit(X_IRIS, Y_IRIS)
+        return search.cv_results_["params"]
+
+    assert candidates(5.0) == candidates(np.nan)
 
 
 def test_every_fit_failing_raises_like_grid_search(Search):

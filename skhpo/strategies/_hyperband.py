@@ -297,7 +297,7 @@ class HyperbandOptimizer:
     resources_ : ndarray of int
         The resource of each entry of ``params_``.
     scores_ : ndarray of float
-        The score of each entry of ``params_``.
+        The score of each entry of ``params_`` (``nan`` for a failed one).
     n_brackets_ : int
         Brackets started so far.
     model_ : BayesOptimizer or None
@@ -378,9 +378,10 @@ class HyperbandOptimizer:
     def tell(self, scores, failed=None) -> None:
         """Record the scores of the rung last asked (in its order).
 
-        ``nan`` marks a failed evaluation; so does ``failed`` (booleans, one per
-        candidate) for failures scored with a number. A failed candidate is never
-        promoted.
+        ``nan`` (or ``-inf``) marks a failed evaluation; so does ``failed`` (booleans,
+        one per candidate) for failures scored with a number, which are recorded as
+        ``nan``. A failed candidate is never promoted nor the best, and the bayes
+        sampler's model sees it as a failure.
         """
         rung = self._current
         if rung is None:
@@ -392,7 +393,16 @@ class HyperbandOptimizer:
             )
         if np.isposinf(scores).any():
             raise ValueError("scores must not be +inf.")
-        scores = np.where(np.isneginf(scores), np.nan, scores)
+        bad = np.isneginf(scores)
+        if failed is not None:
+            failed = np.asarray(failed, dtype=bool).reshape(-1)
+            if len(failed) != len(scores):
+                raise ValueError(f"Expected {len(scores)} failed flags, got "
+                                 f"{len(failed)}.")
+            bad |= failed
+        # a failure is nan whatever number it was scored with: never promoted, never
+        # the best, and a failure to the bayes sampler's model
+        scores = np.where(bad, np.nan, scores)
         self.params_.extend(rung.params)
         self.resources_ = np.concatenate(
             [self.resources_, np.full(len(scores), rung.n_resources, dtype=int)]
@@ -403,14 +413,7 @@ class HyperbandOptimizer:
         if rung.rung < bracket.s:
             keep = min(bracket.n_candidates[rung.rung + 1],
                        max(1, int(len(scores) / self.eta + 1e-9)))
-            ok = np.isfinite(scores)
-            if failed is not None:
-                failed = np.asarray(failed, dtype=bool).reshape(-1)
-                if len(failed) != len(scores):
-                    raise ValueError(f"Expected {len(scores)} failed flags, got "
-                                     f"{len(failed)}.")
-                ok &= ~failed
-            finite = np.flatnonzero(ok)
+            finite = np.flatnonzero(np.isfinite(scores))
             order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
             self._survivors = [rung.params[j] for j in sorted(order)]
             self._rung_index = rung.rung + 1
