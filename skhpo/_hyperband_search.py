@@ -23,6 +23,11 @@ from .strategies import HyperbandOptimizer, hyperband_brackets
 from .strategies._hyperband import SAMPLERS
 
 
+def _one_column_as_1d(y: np.ndarray) -> np.ndarray:
+    """A ``(n, 1)`` target as the 1-D one scikit-learn's classifiers take it for."""
+    return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+
+
 class _SubsampledSplitter:
     """The folds of ``base_cv`` with each training fold, and with ``subsample_test``
     each test fold, cut to ``fraction`` of it.
@@ -63,7 +68,8 @@ class _SubsampledSplitter:
     def _order(self, fold, y, stream):
         rng = np.random.default_rng(list(stream))
         u = rng.uniform(size=len(fold))
-        if not self.stratify or y is None or np.ndim(y) != 1:
+        y = None if y is None else _one_column_as_1d(np.asarray(y))
+        if not self.stratify or y is None or y.ndim != 1:
             return np.argsort(u, kind="stable")
         # position of each sample among its class, scaled to [0, 1): a prefix of the
         # order by this key holds each class in proportion
@@ -373,7 +379,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 n_splits = self._cv_checked.get_n_splits(X, y, **routed.splitter.split)
                 min_resources = 2 * n_splits
                 if is_classifier(self.estimator) and y is not None:
-                    y_array = np.asarray(y)
+                    y_array = _one_column_as_1d(np.asarray(y))
                     # classes; with a 2-D (multilabel or multi-output) y, its columns
                     min_resources *= (y_array.shape[1] if y_array.ndim == 2
                                       else len(np.unique(y_array)))

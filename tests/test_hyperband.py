@@ -846,6 +846,31 @@ def test_multilabel_min_resources_count_labels():
     assert search.min_resources_ == 2 * 5 * 4
 
 
+@pytest.mark.parametrize("min_resources", ["auto", 17])
+def test_a_one_column_target_is_stratified_and_counted_as_classes(min_resources):
+    # a (n, 1) target (df[["target"]]) is the 1-D one, as to scikit-learn's classifiers
+    seen = []
+
+    class Spy(LogisticRegression):
+        def fit(self, X, y, **kw):
+            seen.append(np.bincount(np.ravel(y), minlength=3))
+            return super().fit(X, np.ravel(y), **kw)
+
+    searches = []
+    for y in (Y_IRIS, Y_IRIS.reshape(-1, 1)):
+        seen.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search = HyperbandSearchCV(Spy(max_iter=200), {"C": Real(0.1, 10, log=True)},
+                                       cv=5, n_brackets=1, refit=False,
+                                       min_resources=min_resources,
+                                       random_state=0).fit(X_IRIS, y)
+        searches.append((search.min_resources_, search.cv_results_["params"],
+                         [c.tolist() for c in seen]))
+    assert searches[0][0] == (2 * 5 * 3 if min_resources == "auto" else 17)
+    assert searches[1] == searches[0]
+
+
 def test_splits_given_as_lists_and_masks():
     folds = list(StratifiedKFold(3).split(X_IRIS, Y_IRIS))
     as_lists = [(list(tr), list(te)) for tr, te in folds]
