@@ -25,6 +25,7 @@ from ._checkpoint import (
 from ._sklearn_compat import (
     BaseSearchCV,
     Interval,
+    InvalidParameterError,
     batch_outputs,
     n_outputs,
     raise_if_all_fits_failed,
@@ -110,6 +111,7 @@ class _SkhpoSearchCV(BaseSearchCV):
             The fitted search.
         """
         self._validate_params()
+        self._refuse_bool_counts()
         if isinstance(self.error_score, Real) and self.error_score == math.inf:
             raise ValueError(
                 "error_score=inf would make every failed candidate the best one; use a "
@@ -151,6 +153,21 @@ class _SkhpoSearchCV(BaseSearchCV):
             self.cv = cv_param
             for name in self._FIT_STATE:
                 self.__dict__.pop(name, None)
+
+    def _refuse_bool_counts(self) -> None:
+        """Refuse ``True``/``False`` for skhpo's own integer parameters (counts and
+        resources), which scikit-learn's ``Interval(Integral, ...)`` lets through as
+        1 and 0."""
+        for name, constraints in self._parameter_constraints.items():
+            if name in BaseSearchCV._parameter_constraints:
+                continue  # scikit-learn's own parameters keep scikit-learn's checks
+            value = getattr(self, name)
+            if isinstance(value, bool) and any(
+                    isinstance(c, Interval) and c.type is Integral for c in constraints):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int, "
+                    f"not a bool. Got {value!r} instead."
+                )
 
     def _check_before_fit(self, X, y, params) -> None:
         """Checks of subclasses that need the data, before any fit."""

@@ -34,6 +34,7 @@ __all__ = [
     "BaseSearchCV",
     "HasMethods",
     "Interval",
+    "InvalidParameterError",
     "StrOptions",
     "num_samples",
     "batch_outputs",

@@ -19,6 +19,7 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
+from skhpo._sklearn_compat import InvalidParameterError
 from skhpo.space import Categorical, Integer, Real
 
 SKLEARN_VERSION = tuple(int(x) for x in sklearn.__version__.split(".")[:2])
@@ -515,6 +516,25 @@ def test_bad_parameters_are_refused_before_any_fit(Search, kwargs, error, name, 
         pytest.skip("no n_iter")
     assert_refused_before_any_fit(Search.cls, kwargs, error,
                                   param_error(Search.cls, name, rule, got))
+
+
+OWN_COUNTS = {
+    BayesSearchCV: ["n_iter", "n_initial_points", "n_points"],
+    EvolutionSearchCV: ["n_iter", "population_size", "patience"],
+    HyperbandSearchCV: ["min_resources", "max_resources", "n_brackets"],
+}
+
+
+@pytest.mark.parametrize("value", [True, False, np.True_])
+def test_a_bool_for_an_own_count_is_refused_before_any_fit(Search, value):
+    # scikit-learn's Interval(Integral, ...) would take True for 1
+    names = OWN_COUNTS[Search.cls]
+    assert names and all(n in Search.cls._parameter_constraints for n in names)
+    for name in names:
+        assert_refused_before_any_fit(
+            Search.cls, {name: value}, InvalidParameterError,
+            rf"^The '{name}' parameter of {Search.cls.__name__} must be an int\b.*"
+            rf"Got {value!r} instead\.$")
 
 
 @pytest.mark.parametrize("space, error, match", BAD_SPACES)
