@@ -230,6 +230,17 @@ class _SkhpoSearchCV(BaseSearchCV):
         """
         if "mean_test_score" in results:
             return "mean_test_score"
+        if callable(self.scoring):
+            # a callable's metrics are known only now: refuse a refit that names none
+            # of them here, rather than (as scikit-learn) once the whole search has run
+            names = [k[len("mean_test_"):] for k in results if k.startswith("mean_test_")]
+            if not (self.refit is False or callable(self.refit)
+                    or (isinstance(self.refit, str) and self.refit in names)):
+                raise ValueError(
+                    f"refit={self.refit!r}, but scoring returns several metrics, "
+                    f"{names}: with multi-metric scoring, refit must be one of them, a "
+                    "callable, or False."
+                )
         if isinstance(self.refit, str):
             return f"mean_test_{self.refit}"
         if isinstance(self.scoring, (list, tuple, dict)):

@@ -518,6 +518,24 @@ def test_bad_parameters_are_refused_before_any_fit(Search, kwargs, error, name, 
                                   param_error(Search.cls, name, rule, got))
 
 
+@pytest.mark.parametrize("refit", ["accuracy", True])
+def test_a_refit_no_metric_of_a_callable_scoring_is_refused_after_the_first_batch(
+        Search, refit):
+    def scoring(est, X, y):
+        return {"acc": est.score(X, y), "one": 1.0}
+
+    search = Search(CountingLR(), {"C": Real(0.1, 1.0)}, n_iter=12, cv=2,
+                    scoring=scoring, refit=refit, random_state=0)
+    with pytest.raises(ValueError, match=rf"^refit={refit!r}, but scoring returns "
+                       r"several metrics, \['acc', 'one'\]: with multi-metric scoring, "
+                       r"refit must be one of them, a callable, or False\.$"):
+        search.fit(X_IRIS, Y_IRIS)
+    full = len(Search(CountingLR(), {"C": Real(0.1, 1.0)}, n_iter=12, cv=2,
+                      scoring=scoring, refit=False, random_state=0
+                      ).fit(X_IRIS, Y_IRIS).cv_results_["params"])
+    assert 0 < len(search.partial_results_["params"]) < full
+
+
 OWN_COUNTS = {
     BayesSearchCV: ["n_iter", "n_initial_points", "n_points"],
     EvolutionSearchCV: ["n_iter", "population_size", "patience"],
