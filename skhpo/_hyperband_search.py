@@ -135,7 +135,9 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         training folds. ``True`` keeps the cost of a low rung in proportion to its
         resource for models slow to predict (kernel methods, nearest neighbours), whose
         scoring on whole test folds can cost more than their fits. ``False`` scores every
-        rung on the whole test folds: less noisy rankings for more scoring time. Rungs
+        rung on the whole test folds: less noisy rankings for more scoring time, and
+        scores defined where a small test fold would lack a rare class (``roc_auc``, for
+        one; a rung whose every score is ``nan`` promotes no one, with a warning). Rungs
         at ``max_resources_ = n_samples`` use the whole folds either way.
     n_brackets : int or None, default=None
         Brackets to run. ``None`` runs each of the ``s_max + 1`` brackets once, where
@@ -491,6 +493,17 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 # nor chosen as the best (_select_best_index)
                 self.optimizer_.tell(scores, failed=failed)
                 self._row_failed.extend(failed.tolist())
+                if rung.rung < rung.s and not np.isfinite(scores).any() and not failed.all():
+                    warnings.warn(
+                        f"Every candidate of bracket {rung.bracket}, rung {rung.rung} "
+                        f"({self.resource}={r}) scored nan though not every fit failed, "
+                        "so the bracket ends there. The scoring may be undefined on so "
+                        "few samples (roc_auc or log_loss with a rare class, say)"
+                        + (": try subsample_test=False or a larger min_resources."
+                           if self.resource == "n_samples" and self.subsample_test
+                           else "."),
+                        UserWarning,
+                    )
                 scored = scores[np.isfinite(scores) & ~failed]
                 if r == self.max_resources_ and len(scored):
                     best = np.fmax(best, scored.max())

@@ -871,6 +871,23 @@ def test_a_one_column_target_is_stratified_and_counted_as_classes(min_resources)
     assert searches[1] == searches[0]
 
 
+def test_a_rung_whose_every_score_is_nan_warns():
+    # 15 positives in 300: the sub-sampled test folds of the first rungs hold none, where
+    # roc_auc is undefined
+    X, y = make_classification(300, n_features=6, weights=[0.95], flip_y=0,
+                               random_state=0)
+    search = HyperbandSearchCV(LogisticRegression(), {"C": Real(1e-3, 1e2, log=True)},
+                               scoring="roc_auc", random_state=0)
+    with pytest.warns(UserWarning, match=r"^Every candidate of bracket 0, rung 0 "
+                      r"\(n_samples=\d+\) scored nan though not every fit failed.*"
+                      r"try subsample_test=False or a larger min_resources\.$"):
+        search.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Every candidate", category=UserWarning)
+        search.set_params(subsample_test=False).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
 def test_splits_given_as_lists_and_masks():
     folds = list(StratifiedKFold(3).split(X_IRIS, Y_IRIS))
     as_lists = [(list(tr), list(te)) for tr, te in folds]
