@@ -371,7 +371,8 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                                   n_batches) as search_ctx:
             done, i, best = 0, 0, -math.inf
             while done < n_total:
-                batch = strategy.ask(min(batch_size(i), n_total - done))
+                asked = min(batch_size(i), n_total - done)
+                batch = strategy.ask(asked)
                 if not batch:
                     break
                 extra = {} if more_results is None else more_results(i, batch)
@@ -391,6 +392,17 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                     f"best {key[len('mean_test_'):]} so far {best:.6g}"
                 )
                 i += 1
+                if len(batch) < asked:
+                    break  # the strategy found no more unseen points
+        if done < n_total and not getattr(strategy, "stopped_", False):
+            warnings.warn(
+                f"{type(self).__name__} evaluated {done} of the {n_total} candidates "
+                "planned: no other point of param_distributions could be found (a "
+                "candidate is never evaluated twice, and a discrete "
+                "distribution reaches only the values between its 1e-9 and 1 - 1e-9 "
+                "quantiles).",
+                UserWarning,
+            )
 
     @staticmethod
     def _count_batches(n_total, batch_size):

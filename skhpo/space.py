@@ -372,13 +372,31 @@ class _Distribution(Dimension):
 
     The unit coordinate of a value is its CDF (the middle of its probability mass for a
     discrete distribution), so the surrogate sees a ``loguniform`` axis on a log scale.
+    Quantiles are taken between ``1e-9`` and ``1 - 1e-9``: a discrete distribution's
+    values are those between them (``geom(0.3)``: 1 to 59), and a
+    ``rv_discrete(values=(xk, pk))`` takes only its ``xk`` of positive mass there.
     """
 
     def __init__(self, dist):
         self.dist = dist
-        self.discrete = isinstance(getattr(dist, "dist", None), stats.rv_discrete)
+        base = dist if isinstance(dist, stats.rv_discrete) else getattr(dist, "dist", None)
+        self.discrete = isinstance(base, stats.rv_discrete)
         low, high = dist.support()
         self.low, self.high = float(low), float(high)
+        self._points = None  # the values of a discrete distribution, where few
+        self._cast = int if self.discrete else float
+        if not self.discrete:
+            return
+        with np.errstate(all="ignore"):
+            reach = np.asarray(dist.ppf([_EPS, 1.0 - _EPS]), dtype=float)
+        self._reach = (float(max(reach[0], self.low)), float(min(reach[1], self.high)))
+        xk = getattr(base, "xk", None)
+        if xk is not None:  # rv_discrete(values=(xk, pk)): only its listed values
+            xk, pk = np.asarray(xk, dtype=float), np.asarray(base.pk, dtype=float)
+            lo, hi = self._reach
+            self._points = np.unique(xk[(pk > 0) & (xk >= lo) & (xk <= hi)])
+            if not all(float(x).is_integer() for x in self._points):
+                self._cast = float
 
     def __repr__(self):
         d = self.dist
@@ -395,8 +413,10 @@ class _Distribution(Dimension):
 
     @property
     def n_values(self):
-        if self.discrete and math.isfinite(self.low) and math.isfinite(self.high):
-            return int(self.high - self.low + 1)
+        if self._points is not None:
+            return len(self._points)
+        if self.discrete and all(math.isfinite(r) for r in self._reach):
+            return int(self._reach[1] - self._reach[0] + 1)
         return math.inf
 
     def validate(self, name):
@@ -415,15 +435,21 @@ class _Distribution(Dimension):
 
     def _unit_of(self, values):
         values = np.asarray(values, dtype=float)
-        if self.discrete:
+        if self._points is not None:
+            # the middle of the mass of each listed value: from the CDF at the value
+            # before it
+            i = np.searchsorted(self._points, values) - 1
+            prev = self._points[np.clip(i, 0, None)]
+            below = np.where(i >= 0, self.dist.cdf(prev), 0.0)
+            u = 0.5 * (below + self.dist.cdf(values))
+        elif self.discrete:
             u = 0.5 * (self.dist.cdf(values - 1) + self.dist.cdf(values))
         else:
             u = self.dist.cdf(values)
         return np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
 
     def from_unit(self, u):
-        cast = int if self.discrete else float
-        return [cast(x) for x in np.atleast_1d(self._values(u))]
+        return [self._cast(x) for x in np.atleast_1d(self._values(u))]
 
     def to_unit(self, value):
         return float(self._unit_of(value))
@@ -436,6 +462,8 @@ class _Distribution(Dimension):
     def contains(self, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return False
+        if self._points is not None:
+            return bool(np.isclose(self._points, float(value), rtol=0, atol=1e-12).any())
         if self.discrete and not float(value).is_integer():
             return False
         return self.low <= value <= self.high
@@ -443,7 +471,9 @@ class _Distribution(Dimension):
     def grid_unit(self):
         if not math.isfinite(self.n_values):
             return super().grid_unit()
-        return self._unit_of(np.arange(self.low, self.high + 1))
+        if self._points is not None:
+            return self._unit_of(self._points)
+        return self._unit_of(np.arange(self._reach[0], self._reach[1] + 1))
 
 
 def as_dimension(name: str, value: Any) -> Dimension:
@@ -451,7 +481,14 @@ def as_dimension(name: str, value: Any) -> Dimension:
     if isinstance(value, Dimension):
         dim = value
     elif hasattr(value, "ppf") and hasattr(value, "cdf") and hasattr(value, "rvs"):
-        dim = _Distribution(value)
+        try:
+            dim = _Distribution(value)
+        except (TypeError, ValueError) as exc:  # e.g. a distribution not frozen
+            raise TypeError(
+                f"param_distributions[{name!r}]: {value!r} cannot be evaluated as a "
+                f"distribution ({type(exc).__name__}: {exc}); pass a frozen one, such "
+                "as scipy.stats.randint(1, 10)."
+            ) from None
     elif hasattr(value, "rvs"):
         raise TypeError(
             f"param_distributions[{name!r}]: {value!r} has rvs() but no ppf()/cdf(); "

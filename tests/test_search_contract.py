@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
-from scipy.stats import loguniform, randint
+from scipy.stats import geom, loguniform, randint
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.decomposition import PCA
@@ -437,6 +437,45 @@ def test_the_candidates_do_not_depend_on_a_numeric_error_score(Search):
         return search.cv_results_["params"]
 
     assert candidates(5.0) == candidates(np.nan)
+
+
+def test_a_discrete_distribution_with_few_reachable_values(Search):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    # geom(0.5) reaches 1 to 30 between its 1e-9 and 1 - 1e-9 quantiles
+    search = Search(KNeighborsClassifier(), {"n_neighbors": geom(0.5)}, n_iter=24,
+                    cv=2, refit=False, random_state=0).fit(X_IRIS, Y_IRIS)
+    ks = [p["n_neighbors"] for p in search.cv_results_["params"]]
+    assert all(type(k) is int and 1 <= k <= 30 for k in ks)
+    if Search.cls in ASK_TELL:
+        assert len(ks) == 24 == len(set(ks))
+        with pytest.warns(UserWarning, match="The total space of parameters 30 is "
+                                             "smaller than n_iter=40"):
+            search.set_params(n_iter=40).fit(X_IRIS, Y_IRIS)
+        assert sorted(p["n_neighbors"] for p in search.cv_results_["params"]) == list(
+            range(1, 31))
+
+
+def test_a_search_that_runs_out_of_unseen_points_says_so(Search, monkeypatch):
+    if Search.cls not in ASK_TELL:
+        pytest.skip("brackets, not n_iter")
+    search = Search(Fragile(), {"x": Real(0, 1)}, n_iter=12, cv=2, refit=False,
+                    random_state=0)
+    # a strategy that finds 5 unseen points in all: a short batch (EvolutionSearchCV's
+    # second generation) or none (BayesSearchCV's sixth candidate) ends the search
+    from skhpo.strategies._base import Strategy
+
+    real_ask = Strategy.ask
+
+    def ask(self, n=1):
+        n = min(n, 5 - len(self.scores_))
+        return real_ask(self, n) if n > 0 else []
+
+    monkeypatch.setattr(Strategy, "ask", ask)
+    with pytest.warns(UserWarning, match=rf"^{Search.cls.__name__} evaluated 5 of the 12 "
+                      r"candidates planned: no other point of param_distributions"):
+        search.fit(X_IRIS, Y_IRIS)
+    assert len(search.cv_results_["params"]) == 5
 
 
 def test_every_fit_failing_raises_like_grid_search(Search):

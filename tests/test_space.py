@@ -179,3 +179,45 @@ def test_rvs_without_quantile_function_is_refused():
 
     with pytest.raises(TypeError, match=r"\['C'\].*no ppf"):
         SearchSpace({"C": OnlyRvs()})
+
+
+# -- discrete scipy.stats distributions --------------------------------------------------
+
+
+@pytest.mark.parametrize("dist, low, high", [
+    (stats.geom(0.3), 1, 59),         # infinite support, reached between the quantiles
+    (stats.poisson(0.5, loc=1), 1, 10),
+    (stats.binom(100, 0.5), 21, 79),  # finite support, reached in part
+    (stats.randint(4, 64), 4, 63),
+])
+def test_a_discrete_distribution_has_the_values_its_quantiles_reach(dist, low, high):
+    space = SearchSpace({"k": dist})
+    assert space.size == high - low + 1
+    values = sorted(p["k"] for p in space.decode(space.grid()))
+    assert values == list(range(low, high + 1))
+    assert all(type(v) is int for v in values)
+    rng = np.random.RandomState(0)
+    assert all(low <= p["k"] <= high for p in space.decode(space.sample(200, rng)))
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_rv_discrete_with_listed_values_takes_only_those(frozen):
+    dist = stats.rv_discrete(values=([1, 5, 15], [0.2, 0.3, 0.5]))
+    space = SearchSpace({"k": dist() if frozen else dist})
+    assert space.size == 3
+    assert sorted(p["k"] for p in space.decode(space.grid())) == [1, 5, 15]
+    drawn = [p["k"] for p in space.decode(space.sample(300, np.random.RandomState(0)))]
+    assert set(drawn) == {1, 5, 15} and all(type(v) is int for v in drawn)
+    # each value's coordinate is the middle of its mass: 0.1, 0.35, 0.75
+    np.testing.assert_allclose(sorted(space.encode({"k": v})[0] for v in (1, 5, 15)),
+                               [0.1, 0.35, 0.75])
+    halves = stats.rv_discrete(values=([0.5, 1.5], [0.5, 0.5]))()
+    halves = SearchSpace({"k": halves})
+    assert sorted(p["k"] for p in halves.decode(halves.grid())) == [0.5, 1.5]
+
+
+def test_a_distribution_that_is_not_frozen_is_refused_naming_the_parameter():
+    with pytest.raises(TypeError, match=r"^param_distributions\['k'\]: .* cannot be "
+                       r"evaluated as a distribution \(TypeError: .*\); pass a frozen "
+                       r"one, such as scipy.stats.randint\(1, 10\)\.$"):
+        SearchSpace({"k": stats.randint})
