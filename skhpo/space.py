@@ -248,18 +248,17 @@ class Integer(Dimension):
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equality that never raises (arrays, estimators and other objects as choices)."""
+    """Equality that never raises (arrays, estimators and other objects as choices).
+
+    Values of different types differ, numpy scalars aside: ``1`` and ``1.0`` are two
+    choices (``max_features=1`` is one feature, ``1.0`` all of them), as are ``True``
+    and ``1``; ``numpy.int64(1)`` and ``1`` are one.
+    """
     if a is b:
         return True
+    a, b = _native(a), _native(b)
     if type(a) is not type(b):
-        # 1 and 1.0 are the same choice, True and 1 are not
-        if not (
-            isinstance(a, numbers.Number)
-            and isinstance(b, numbers.Number)
-            and not isinstance(a, bool)
-            and not isinstance(b, bool)
-        ):
-            return False
+        return False
     try:
         return bool(a == b)
     except Exception:  # e.g. the truth value of an array is ambiguous

@@ -221,3 +221,14 @@ def test_a_distribution_that_is_not_frozen_is_refused_naming_the_parameter():
                        r"evaluated as a distribution \(TypeError: .*\); pass a frozen "
                        r"one, such as scipy.stats.randint\(1, 10\)\.$"):
         SearchSpace({"k": stats.randint})
+
+
+def test_choices_of_different_types_are_different_choices():
+    # max_features=1 is one feature, 1.0 all of them; numpy scalars are Python ones
+    dim = Categorical([1, 1.0, np.int64(1), True, np.float64(1.0), "1"])
+    assert dim.n_values == 4
+    space = SearchSpace({"max_features": [1, 1.0]})
+    decoded = [p["max_features"] for p in space.decode(space.grid())]
+    assert sorted(map(repr, decoded)) == ["1", "1.0"]
+    assert [type(v) for v in dim.from_unit(dim.grid_unit())] == [int, float, bool, str]
+    assert dim.index(np.int64(1)) == 0 and dim.index(1.0) == 1 and dim.index(True) == 3
