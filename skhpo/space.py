@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -499,6 +499,18 @@ def as_dimension(name: str, value: Any) -> Dimension:
             f"param_distributions[{name!r}] must be a list of choices, a frozen "
             "scipy.stats distribution or skhpo.space.Real/Integer/Categorical; "
             f"got {type(value).__name__} {value!r}."
+        )
+    elif not isinstance(value, (Sequence, np.ndarray)):
+        # a set's order, hence the candidates drawn, would change from run to run
+        raise TypeError(
+            f"param_distributions[{name!r}] must be a list (or tuple, or 1-D array) of "
+            f"choices, not a {type(value).__name__}: its order must not change between "
+            "runs."
+        )
+    elif isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(
+            f"param_distributions[{name!r}] must be a one-dimensional array of choices; "
+            f"got one of shape {value.shape}."
         )
     else:
         try:

@@ -533,6 +533,14 @@ def test_an_infinite_error_score_is_refused_before_any_fit(Search):
         r"^error_score=inf would make every failed candidate the best one")
 
 BAD_SPACES = [
+    ({"C": {1.0, 2.0}}, TypeError,
+     r"^param_distributions\['C'\] must be a list \(or tuple, or 1-D array\) of "
+     r"choices, not a set: its order must not change between runs\.$"),
+    ({"C": np.array([[1.0, 2.0], [3.0, 4.0]])}, ValueError,
+     r"^param_distributions\['C'\] must be a one-dimensional array of choices; got one "
+     r"of shape \(2, 2\)\.$"),
+    ({"C": randint}, TypeError,
+     r"^param_distributions\['C'\]: .* cannot be evaluated as a distribution"),
     ({"C": []}, ValueError, r"^param_distributions\['C'\] is an empty list of choices\.$"),
     ({"C": 1.0}, TypeError,
      r"^param_distributions\['C'\] must be a list of choices, a frozen scipy.stats "
