@@ -30,6 +30,7 @@ __all__ = ["Real", "Integer", "Categorical", "Dimension", "SearchSpace"]
 # Continuous quantile functions are evaluated on [_EPS, 1 - _EPS] so that distributions
 # with unbounded support never produce infinite values.
 _EPS = 1e-9
+_MAX_GRID = 1_000_000  # finite spaces up to this size can be enumerated
 
 
 def _native(value: Any) -> Any:
@@ -581,6 +582,12 @@ class SearchSpace:
         self.n_features = (len(subspaces) if self._selector else 0) + sum(
             dim.n_features for sub in self.subspaces for _, dim in sub
         )
+        # sub-spaces with the parameters of an earlier one: a point of theirs may be
+        # one of the earlier sub-space, which is then its canonical form
+        names = [frozenset(k for k, _ in sub) for sub in self.subspaces]
+        self._overlapping = frozenset(
+            s for s in range(len(names)) if any(names[t] == names[s] for t in range(s))
+        )
 
     @classmethod
     def from_user(cls, param_distributions) -> SearchSpace:
@@ -603,7 +610,12 @@ class SearchSpace:
     @property
     def size(self) -> float:
         """Number of distinct points, ``math.inf`` if any dimension is continuous."""
-        return sum(math.prod(d.n_values for _, d in sub) for sub in self.subspaces)
+        size = sum(math.prod(d.n_values for _, d in sub) for sub in self.subspaces)
+        if self._overlapping and size <= _MAX_GRID:
+            if "_distinct" not in self.__dict__:
+                self._distinct = len(self.grid())  # a point of two sub-spaces is one
+            return self._distinct
+        return size
 
     # -- unit points -------------------------------------------------------------------
 
@@ -616,8 +628,18 @@ class SearchSpace:
         return np.clip(np.floor(U[:, 0] * m), 0, m - 1).astype(int)
 
     def snap(self, U: np.ndarray) -> np.ndarray:
-        """Canonical unit points: discrete coordinates at the centre of their bins and
-        the coordinates of inactive sub-spaces at 0."""
+        """Canonical unit points: discrete coordinates at the centre of their bins, the
+        coordinates of inactive sub-spaces at 0, and a point whose parameters an earlier
+        sub-space also holds, moved there (one point, one unit point)."""
+        out = self._snap_within(U)
+        if self._overlapping:
+            for i in np.flatnonzero(np.isin(self.subspace_index(out),
+                                            list(self._overlapping))):
+                out[i] = self.encode(self.decode(out[i])[0])
+        return out
+
+    def _snap_within(self, U: np.ndarray) -> np.ndarray:
+        """:meth:`snap`, each point left in its own sub-space."""
         U = np.clip(np.array(np.atleast_2d(U), dtype=float), 0.0, 1.0)
         out = np.zeros_like(U)
         sub = self.subspace_index(U)
@@ -648,7 +670,7 @@ class SearchSpace:
         return self.snap(U)
 
     def grid(self) -> np.ndarray:
-        """Every point of a finite space, as snapped unit points."""
+        """Every point of a finite space, as snapped unit points, each once."""
         blocks = []
         m = len(self.subspaces)
         for s, (dims, sl) in enumerate(zip(self.subspaces, self._slices)):
@@ -662,7 +684,12 @@ class SearchSpace:
                 for j, g in enumerate(mesh):
                     block[:, sl.start + j] = g.ravel()
             blocks.append(block)
-        return np.vstack(blocks)
+        grid = np.vstack(blocks)
+        if self._overlapping:
+            canonical = self.snap(grid)
+            _, first = np.unique(canonical, axis=0, return_index=True)
+            grid = canonical[np.sort(first)]
+        return grid
 
     def decode(self, U: np.ndarray) -> list[dict]:
         """Parameter dicts (native Python values) of unit points."""
@@ -703,7 +730,7 @@ class SearchSpace:
                 u[0] = (s + 0.5) / len(self.subspaces)
             for j, (k, dim) in enumerate(dims):
                 u[sl.start + j] = dim.to_unit(params[k])
-            return self.snap(u)[0]
+            return self._snap_within(u)[0]
         raise ValueError(
             f"{dict(params)!r} is not a point of the search space: " + "; ".join(problems)
         )

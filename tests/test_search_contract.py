@@ -456,6 +456,24 @@ def test_a_discrete_distribution_with_few_reachable_values(Search):
             range(1, 31))
 
 
+def test_overlapping_sub_spaces_evaluate_each_point_once(Search):
+    space = [{"C": [0.1, 1.0, 10.0]}, {"C": [1.0, 10.0, 100.0]}]
+    search = Search(CountingLR(), space, n_iter=10, cv=2, refit=False, random_state=0)
+    if Search.cls in ASK_TELL:
+        with pytest.warns(UserWarning, match="The total space of parameters 4 is smaller "
+                                             "than n_iter=10"):
+            search.fit(X_IRIS, Y_IRIS)
+        assert sorted(p["C"] for p in search.cv_results_["params"]) == [
+            0.1, 1.0, 10.0, 100.0]
+    else:
+        search.fit(X_IRIS, Y_IRIS)
+        first = search.cv_results_["iter"] == 0
+        for b in set(search.cv_results_["bracket"]):
+            cs = [p["C"] for p, f, k in zip(search.cv_results_["params"], first,
+                                            search.cv_results_["bracket"]) if f and k == b]
+            assert len(cs) == len(set(cs)) <= 4
+
+
 def test_a_search_that_runs_out_of_unseen_points_says_so(Search, monkeypatch):
     if Search.cls not in ASK_TELL:
         pytest.skip("brackets, not n_iter")

@@ -232,3 +232,18 @@ def test_choices_of_different_types_are_different_choices():
     assert sorted(map(repr, decoded)) == ["1", "1.0"]
     assert [type(v) for v in dim.from_unit(dim.grid_unit())] == [int, float, bool, str]
     assert dim.index(np.int64(1)) == 0 and dim.index(1.0) == 1 and dim.index(True) == 3
+
+
+def test_a_point_of_two_sub_spaces_is_one_point():
+    space = SearchSpace([{"C": [0.1, 1.0, 10.0]}, {"C": [1.0, 10.0, 100.0]},
+                         {"C": [1.0], "kernel": ["rbf"]}])
+    assert space.size == 5
+    grid = space.grid()
+    assert [p for p in space.decode(grid)] == [
+        {"C": 0.1}, {"C": 1.0}, {"C": 10.0}, {"C": 100.0}, {"C": 1.0, "kernel": "rbf"}]
+    # C=10 drawn in the second sub-space is the first sub-space's point
+    U = space.sample(200, np.random.RandomState(0))
+    keys = {tuple(u) for u in U}
+    assert len(keys) == 5
+    for u in U:
+        np.testing.assert_array_equal(space.encode(space.decode(u)[0]), u)

@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._threads import single_threaded_blas
-from ..space import SearchSpace
+from ..space import _MAX_GRID, SearchSpace
 
 _KEY_DECIMALS = 9
 
@@ -192,7 +192,7 @@ class Strategy:
                     keys.add(k)
                     if len(out) == n:
                         return out
-        if self.space.size <= 1_000_000:
+        if self.space.size <= _MAX_GRID:
             grid = self.space.grid()
             self._rng.shuffle(grid)
             for u in grid:
