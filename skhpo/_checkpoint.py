@@ -69,17 +69,23 @@ def describe(obj, _seen=None) -> str:
             text = repr(obj)
         try:
             params = obj.get_params(deep=True)
-            values = {k: v for k, v in params.items()
-                      if isinstance(v, (np.ndarray, Real, str, bytes, type(None)))}
+            # every value, which repr abbreviates (arrays; lists and dicts past 30
+            # items, such as a ColumnTransformer's columns)
+            values = {k: _param_digest(v) for k, v in params.items()
+                      if not hasattr(v, "get_params") and not _is_function(v)}
             text += f" [{joblib.hash(values)}]"
             functions = {k: describe(v, _seen) for k, v in params.items()
-                         if getattr(v, "__code__", None) is not None
-                         or isinstance(v, functools.partial)}
+                         if _is_function(v)}
             if functions:
                 text += f" {functions}"
         except Exception:  # an estimator whose parameters cannot be read or hashed
             pass
         return _ADDRESS.sub("", text)
+    if hasattr(obj, "_score_func") and hasattr(obj, "_sign"):
+        # a scorer from make_scorer: its function's code, not only its name
+        return (f"{type(obj).__name__}({describe(obj._score_func, _seen)}, "
+                f"sign={obj._sign!r}, kwargs={describe(getattr(obj, '_kwargs', {}))}, "
+                f"response_method={getattr(obj, '_response_method', None)!r})")
     if isinstance(obj, functools.partial):
         return (f"partial({describe(obj.func, _seen)}, {describe(list(obj.args), _seen)}, "
                 f"{describe(obj.keywords, _seen)})")
@@ -106,6 +112,25 @@ def describe(obj, _seen=None) -> str:
         inner = ", ".join(describe(v) for v in obj)
         return f"[{inner}]" if isinstance(obj, list) else f"({inner})"
     return _ADDRESS.sub("", repr(obj))
+
+
+def _is_function(value) -> bool:
+    return getattr(value, "__code__", None) is not None or isinstance(value,
+                                                                       functools.partial)
+
+
+def _param_digest(value):
+    """A parameter value as something ``joblib.hash`` gives the same digest for in every
+    process: estimators and functions described, containers item by item."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return describe(value)
+    if _is_function(value):
+        return describe(value)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_param_digest(v) for v in value])
+    if isinstance(value, dict):
+        return ("dict", [(_param_digest(k), _param_digest(v)) for k, v in value.items()])
+    return _value_hash(value)
 
 
 def _value_hash(value) -> str:

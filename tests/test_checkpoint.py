@@ -452,6 +452,34 @@ def test_functions_inside_estimators_and_closures_are_told_apart():
     assert describe(recursive) == describe(recursive)
 
 
+def test_what_repr_leaves_out_is_told_apart():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.metrics import make_scorer
+    from sklearn.pipeline import make_pipeline
+
+    from skhpo._checkpoint import describe
+
+    # a make_scorer object by its function's code, not its name alone
+    first, second = {}, {}
+    exec("def metric(y, p):\n    return (y == p).mean()", first)
+    exec("def metric(y, p):\n    return (y != p).mean()", second)
+    assert describe(make_scorer(first["metric"])) == describe(make_scorer(first["metric"]))
+    assert describe(make_scorer(first["metric"])) != describe(make_scorer(second["metric"]))
+    assert describe(make_scorer(first["metric"])) != describe(
+        make_scorer(first["metric"], greater_is_better=False))
+    # lists and dicts that repr cuts after 30 items: columns 0-39 or 0-38 and 44
+    def columns(cols):
+        return make_pipeline(ColumnTransformer([("keep", "passthrough", cols)]),
+                             LogisticRegression())
+
+    assert describe(columns(list(range(40)))) == describe(columns(list(range(40))))
+    assert describe(columns(list(range(40)))) != describe(
+        columns(list(range(39)) + [44]))
+    weights = {k: 1.0 for k in range(40)}
+    assert describe(LogisticRegression(class_weight=weights)) != describe(
+        LogisticRegression(class_weight={**weights, 39: 2.0}))
+
+
 def test_a_checkpoint_of_another_scorer_from_the_same_factory_is_refused(tmp_path):
     def factory(sign):
         def scorer(est, X, y):
