@@ -29,6 +29,7 @@ import json
 import marshal
 import os
 import re
+import stat
 import tempfile
 from numbers import Integral, Real
 
@@ -208,6 +209,7 @@ class Journal:
 
     def __init__(self, path, seed, records: list, header: bytes | None = None):
         self.path = os.fspath(path)
+        self._file = os.path.realpath(self.path)  # what a symbolic link points to
         self.seed = seed
         self._records = records
         self._replayed = 0
@@ -253,7 +255,7 @@ class Journal:
             )
         if good_bytes < len(raw):
             # a batch line cut short by a crash: drop it, it is evaluated again
-            with open(path, "r+b") as f:
+            with open(os.path.realpath(path), "r+b") as f:
                 f.truncate(good_bytes)
                 f.flush()
                 os.fsync(f.fileno())
@@ -312,10 +314,10 @@ class Journal:
         }
         line = (json.dumps(record, allow_nan=True) + "\n").encode()
         if self._header is not None:
-            _atomic_write(self.path, self._header + line)
+            _atomic_write(self._file, self._header + line)
             self._header = None
         else:
-            with open(self.path, "ab") as f:
+            with open(self._file, "ab") as f:
                 f.write(line)
                 f.flush()
                 os.fsync(f.fileno())
@@ -324,18 +326,28 @@ class Journal:
 
 def _check_writable(path: str) -> None:
     """Refuse, before any fit, a checkpoint path that could not be written."""
+    if path == "":
+        raise ValueError("checkpoint='' is not a file path.")
     if os.path.isdir(path):
         raise ValueError(f"checkpoint={path!r} is a directory; pass a file path.")
-    if os.path.exists(path):
-        if not os.access(path, os.R_OK | os.W_OK):
+    real = os.path.realpath(path)  # a symbolic link: the file it points to
+    if os.path.exists(real):
+        if not stat.S_ISREG(os.stat(real).st_mode):
+            # a device, a pipe...: the first batch would replace it with a file
+            raise ValueError(f"checkpoint={path!r} is not a regular file.")
+        if not os.access(real, os.R_OK | os.W_OK):
             raise ValueError(f"checkpoint={path!r} cannot be read and written.")
-        return
-    directory = os.path.dirname(os.path.abspath(path))
+        if os.path.getsize(real) > 0:
+            return  # batches are appended to it
+    # a new (or empty) checkpoint is written with its first batch to a temporary file
+    # in the same directory, then renamed into place
+    directory = os.path.dirname(real)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".skhpo-", dir=directory)
     except OSError as e:
+        verb = "written" if os.path.exists(real) else "created"
         raise ValueError(
-            f"checkpoint={path!r} cannot be created in {directory!r}: {e.strerror}."
+            f"checkpoint={path!r} cannot be {verb} in {directory!r}: {e.strerror}."
         ) from e
     os.close(fd)
     os.unlink(tmp)
@@ -345,6 +357,13 @@ def _atomic_write(path: str, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".skhpo-", dir=directory)
     try:
+        # the permissions of a file created as usual (mkstemp's are owner-only), or of
+        # the empty file this replaces
+        if os.path.exists(path):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        else:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -364,6 +383,19 @@ def _atomic_write(path: str, data: bytes) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    try:  # Linux: read without changing it (os.umask would, for every thread)
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _parse(path: str, raw: bytes):

@@ -505,3 +505,36 @@ def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_any_fit(tmp_
                                          r"path\.$"):
         make(HyperbandSearchCV, checkpoint=tmp_path).fit(X_IRIS, Y_IRIS)
     assert Interrupting.trigger["n"] == 0 and not missing.parent.exists()
+    with pytest.raises(ValueError, match=r"^checkpoint='' is not a file path\.$"):
+        make(HyperbandSearchCV, checkpoint="").fit(X_IRIS, Y_IRIS)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"^checkpoint='.*fifo' is not a regular file\.$"):
+        make(HyperbandSearchCV, checkpoint=fifo).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
+
+
+def test_a_checkpoint_behind_a_symbolic_link_is_written_through_it(tmp_path):
+    target = tmp_path / "real.jsonl"
+    target.touch(mode=0o640)
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    arm(None)
+    reference = make(BayesSearchCV, checkpoint=link).fit(X_IRIS, Y_IRIS)
+    assert link.is_symlink() and target.stat().st_size > 0
+    assert oct(target.stat().st_mode & 0o777) == oct(0o640)
+    arm(None)
+    again = make(BayesSearchCV, checkpoint=target).fit(X_IRIS, Y_IRIS)
+    assert_same_search(again, reference)
+    assert Interrupting.trigger["n"] == 1  # replayed: only the refit is fitted
+
+
+def test_a_new_checkpoint_follows_the_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        arm(None)
+        make(BayesSearchCV, checkpoint=tmp_path / "c.jsonl").fit(X_IRIS, Y_IRIS)
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "c.jsonl").stat().st_mode & 0o777) == oct(0o640)
