@@ -35,6 +35,11 @@ from numbers import Integral, Real
 
 import joblib
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock
+    fcntl = None
 from sklearn.utils import check_random_state
 
 FORMAT = "skhpo-checkpoint"
@@ -224,6 +229,23 @@ class Journal:
         first completed batch if it does not exist)."""
         path = os.fspath(path)
         _check_writable(path)
+        lock = _Lock.acquire(path)
+        try:
+            journal = cls._open(path, search, fingerprint, seed)
+        except BaseException:
+            lock.release()
+            raise
+        journal._lock = lock
+        return journal
+
+    def close(self) -> None:
+        """Let other processes use the checkpoint."""
+        lock, self._lock = getattr(self, "_lock", None), None
+        if lock is not None:
+            lock.release()
+
+    @classmethod
+    def _open(cls, path, search, fingerprint, seed) -> Journal:
         if not os.path.exists(path) or os.path.getsize(path) == 0:
             header = {"format": FORMAT, "version": VERSION, "search": search,
                       "seed": seed, "fingerprint": fingerprint}
@@ -322,6 +344,56 @@ class Journal:
                 f.flush()
                 os.fsync(f.fileno())
         self._n_batches += 1
+
+
+class _Lock:
+    """An exclusive lock on a checkpoint for the length of a ``fit``: a second process
+    (or a second search in this one) appending to it would interleave their batches.
+
+    An advisory ``flock`` on ``<checkpoint>.lock`` next to it (where ``fcntl`` exists),
+    removed on release.
+    """
+
+    def __init__(self, path, fd):
+        self.path, self._fd = path, fd
+
+    @classmethod
+    def acquire(cls, checkpoint: str) -> _Lock:
+        path = os.path.realpath(checkpoint) + ".lock"
+        if fcntl is None:
+            return cls(path, None)
+        while True:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError:  # a directory that takes no new file: appends still work
+                return cls(path, None)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise ValueError(
+                    f"checkpoint={checkpoint!r} is in use by another search that is "
+                    f"running (it holds {path!r}); two searches appending to one "
+                    "checkpoint would mix their batches. Wait for it to end, or use "
+                    "another path."
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:  # removed by the holder releasing it meanwhile
+                same = False
+            if same:
+                return cls(path, fd)
+            os.close(fd)
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _check_writable(path: str) -> None:

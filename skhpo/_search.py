@@ -151,6 +151,8 @@ class _SkhpoSearchCV(BaseSearchCV):
                 raise
         finally:
             self.cv = cv_param
+            if self.__dict__.get("_journal") is not None:
+                self._journal.close()
             for name in self._FIT_STATE:
                 self.__dict__.pop(name, None)
 

@@ -538,3 +538,37 @@ def test_a_new_checkpoint_follows_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert oct((tmp_path / "c.jsonl").stat().st_mode & 0o777) == oct(0o640)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no lock on Windows")
+def test_a_checkpoint_in_use_by_another_search_is_refused(tmp_path):
+    from skhpo._checkpoint import _Lock
+
+    path = tmp_path / "c.jsonl"
+    held = _Lock.acquire(str(path))  # as another running search would
+    arm(None)
+    with pytest.raises(ValueError, match=r"^checkpoint='.*c\.jsonl' is in use by another "
+                                         r"search that is running \(it holds '.*c\.jsonl"
+                                         r"\.lock'\); two searches appending"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0 and not path.exists()
+    held.release()
+    assert not (tmp_path / "c.jsonl.lock").exists()
+
+    # a search holds it while it runs, and lets it go however it ends
+    seen = []
+
+    def scorer(est, X, y):
+        if not seen:
+            with pytest.raises(ValueError, match="is in use by another search"):
+                make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+            seen.append(True)
+        return est.score(X, y)
+
+    arm(None)
+    make(EvolutionSearchCV, checkpoint=path, scoring=scorer).fit(X_IRIS, Y_IRIS)
+    assert seen and not (tmp_path / "c.jsonl.lock").exists()
+    arm(at=2)
+    with pytest.raises(KeyboardInterrupt):
+        make(EvolutionSearchCV, checkpoint=tmp_path / "d.jsonl").fit(X_IRIS, Y_IRIS)
+    assert not (tmp_path / "d.jsonl.lock").exists()
