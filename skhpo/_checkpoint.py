@@ -478,13 +478,16 @@ def _parse(path: str, raw: bytes):
     records, offset, header = [], 0, None
     for i, line in enumerate(complete):
         try:
-            obj = json.loads(line.decode())
+            try:
+                obj = json.loads(line.decode())
+            except (ValueError, UnicodeDecodeError):
+                if i > 0 and i == len(complete) - 1 and not tail:
+                    break  # the last line, garbled by a crash: redo that batch
+                raise
             if i > 0:
+                # a well-formed line must be a valid batch, the last one too
                 _check_record(obj, len(records))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            is_last = i == len(complete) - 1 and not tail
-            if i > 0 and is_last:
-                break  # the last line, cut short: redo that batch
             what = "header" if i == 0 else "line"
             raise ValueError(
                 f"checkpoint={path!r} is corrupt: {what} {i + 1} cannot be read ({exc}). "

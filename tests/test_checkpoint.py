@@ -174,6 +174,18 @@ def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"is corrupt: line 2 cannot be read"):
         make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
     assert Interrupting.trigger["n"] == 0
+    # a well-formed last line that is not the next batch (a batch written twice) is not
+    # a crash's leftover: an error too, not dropped
+    path = tmp_path / "twice.jsonl"
+    arm(None)
+    make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:3] + [lines[2]]) + "\n")
+    arm(None)
+    with pytest.raises(ValueError, match=r"is corrupt: line 4 cannot be read \(batch 1 "
+                                         r"where batch 2 was expected\)"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
     other = tmp_path / "notes.txt"
     other.write_text("shopping list\n")
     with pytest.raises(ValueError, match=r"is corrupt: header 1 cannot be read"):
