@@ -151,6 +151,10 @@ def plot_convergence(*searches, x="evaluations", metric=None, labels=None, ax=No
 
 def _param_names(results, params):
     names = list(dict.fromkeys(k for p in results["params"] for k in p))
+    if isinstance(params, str):
+        params = [params]
+    if params is not None and len(params) == 0:
+        raise ValueError("params must name at least one parameter (or be None for all).")
     if params is None:
         return names
     unknown = [p for p in params if p not in names]
@@ -216,7 +220,7 @@ def plot_scores(search, params=None, metric=None):
     Parameters
     ----------
     search : fitted search or its ``cv_results_``
-    params : list of str, default=None
+    params : str or list of str, default=None
         Parameters to show (default: all searched).
     metric : str, default=None
         With multimetric scoring, the metric to plot.
@@ -255,7 +259,7 @@ def plot_parallel_coordinates(search, params=None, metric=None, ax=None):
     Parameters
     ----------
     search : fitted search or its ``cv_results_``
-    params : list of str, default=None
+    params : str or list of str, default=None
         Parameters to show (default: all searched).
     metric : str, default=None
         With multimetric scoring, the metric to plot.
@@ -300,6 +304,8 @@ def plot_rungs(search, metric=None, ax=None):
     Parameters
     ----------
     search : fitted HyperbandSearchCV or its ``cv_results_``
+        Or scikit-learn's ``HalvingRandomSearchCV`` / ``HalvingGridSearchCV`` (or their
+        ``cv_results_``), drawn as a single bracket.
     metric : str, default=None
         With multimetric scoring, the metric to plot.
     ax : matplotlib Axes, default=None
@@ -313,16 +319,21 @@ def plot_rungs(search, metric=None, ax=None):
     plt = _plt()
     results = _results(search)
     if "n_resources" not in results:
-        raise ValueError("plot_rungs needs a HyperbandSearchCV (cv_results_ has no "
-                         "'n_resources').")
+        raise ValueError("plot_rungs needs a HyperbandSearchCV or a successive-halving "
+                         "search (cv_results_ has no 'n_resources').")
     key, label = _metric(results, metric)
     if ax is None:
         _, ax = plt.subplots()
-    brackets = np.asarray(results["bracket"])
     resources = np.asarray(results["n_resources"])
+    # successive halving is one bracket
+    brackets = np.asarray(results.get("bracket", np.zeros(len(resources), dtype=int)))
     scores = np.asarray(results[key], dtype=float)
     colours = plt.get_cmap("tab10")
-    resource = getattr(search, "resource", "resource")
+    resource = getattr(search, "resource", None)
+    if resource is None:  # cv_results_ alone: the parameter set to n_resources, if any
+        names = set.intersection(*(set(p) for p in results["params"]))
+        resource = next((k for k in sorted(names) if all(
+            p[k] == r for p, r in zip(results["params"], resources))), "n_samples")
     for b in np.unique(brackets):
         rows = np.flatnonzero(brackets == b)
         paths: dict = {}

@@ -94,6 +94,35 @@ def test_rungs_connect_each_candidate_across_resources(searches):
         plot.plot_rungs(searches[0])
 
 
+def test_rungs_of_cv_results_alone_and_of_successive_halving():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    space = {"C": loguniform(1e-2, 1e2)}
+    hyper = HyperbandSearchCV(LogisticRegression(), space, resource="max_iter",
+                              min_resources=2, max_resources=54, cv=3,
+                              random_state=0).fit(X, Y)
+
+    def connected(ax):
+        return sorted(len(ln.get_xdata()) for ln in ax.lines)
+
+    # the resource parameter (max_iter) is found in cv_results_ alone
+    from_search = plot.plot_rungs(hyper)
+    from_results = plot.plot_rungs(hyper.cv_results_)
+    assert connected(from_results) == connected(from_search) and max(
+        connected(from_search)) == 4
+    assert from_results.get_xlabel() == from_search.get_xlabel() == "resource (max_iter)"
+    halving = HalvingRandomSearchCV(LogisticRegression(), space, n_candidates=9, cv=3,
+                                    random_state=0).fit(X, Y)
+    for source in (halving, halving.cv_results_):
+        ax = plot.plot_rungs(source)
+        assert sum(connected(ax)) == len(halving.cv_results_["params"])
+        assert max(connected(ax)) == halving.n_iterations_
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bracket 0"]
+        assert ax.get_xlabel() == "resource (n_samples)"
+
+
 def test_partial_dependence_one_and_two_parameters(searches):
     bayes = searches[0]
     ax = plot.plot_partial_dependence(bayes, "C", grid_resolution=15)
@@ -120,6 +149,11 @@ def test_clear_errors(searches):
         plot.plot_partial_dependence(rand, "C")
     with pytest.raises(ValueError, match=r"params \['nope'\] were not searched"):
         plot.plot_scores(bayes, params=["nope"])
+    with pytest.raises(ValueError, match=r"params \['nope'\] were not searched"):
+        plot.plot_scores(bayes, params="nope")  # a name, not its letters
+    assert len(plot.plot_scores(bayes, params="gamma").axes) == 1
+    with pytest.raises(ValueError, match="params must name at least one parameter"):
+        plot.plot_parallel_coordinates(bayes, params=[])
     with pytest.raises(ValueError, match="one or two parameters"):
         plot.plot_partial_dependence(bayes, ["C", "gamma", "shrinking"])
     with pytest.raises(ValueError, match="x must be 'evaluations' or 'time'"):
