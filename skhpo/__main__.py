@@ -39,11 +39,38 @@ def _table(results, n_rows):
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows)
 
 
+def _int_at_least(low, high=None):
+    def parse(text):
+        value = int(text)
+        if value < low or (high is not None and value > high):
+            bounds = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be an integer {bounds}, got {value}")
+        return value
+
+    parse.__name__ = "int"  # argparse names the type in its messages
+    return parse
+
+
+def _n_jobs(text):
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a non-zero integer (-1: every core)")
+    return value
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m skhpo", description=__doc__.split("\n")[0])
-    parser.add_argument("--n-iter", type=int, default=30, help="candidates per search")
-    parser.add_argument("--n-jobs", type=int, default=None, help="joblib workers")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        prog="python -m skhpo",
+        description="A real search on a bundled dataset, with its results: an RBF SVC "
+                    "tuned on breast_cancer by BayesSearchCV, RandomizedSearchCV and "
+                    "HyperbandSearchCV.")
+    parser.add_argument("--n-iter", type=_int_at_least(1), default=30,
+                        help="candidates of BayesSearchCV and RandomizedSearchCV "
+                             "(HyperbandSearchCV runs one Hyperband iteration); default 30")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None,
+                        help="joblib workers, as n_jobs (-1: every core); default 1")
+    parser.add_argument("--random-state", type=_int_at_least(0, 2**32 - 1), default=0,
+                        help="seed of the split, the folds and every search; default 0")
     args = parser.parse_args(argv)
 
     X, y = load_breast_cancer(return_X_y=True)
