@@ -6,7 +6,8 @@ A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
   <class name>, "seed": <int>, "fingerprint": {...}}``. The fingerprint describes what a
   resumed search must match: the estimator, the search space, the scoring, the search's
   other settings, the CV splits and the data (hashes of ``X``, ``y`` and the fit
-  parameters). ``seed`` is what the search's strategy is seeded with: ``random_state``
+  parameters); ``"details"`` breaks the search's settings down, one by one, for error
+  messages. ``seed`` is what the search's strategy is seeded with: ``random_state``
   when it is an int, otherwise the state of its generator when the search started, so
   that a resumed search proposes the same candidates.
 - one line per completed **batch** (one parallel ``evaluate_candidates`` call):
@@ -224,14 +225,16 @@ class Journal:
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path, search: str, fingerprint: dict, seed) -> Journal:
+    def open(cls, path, search: str, fingerprint: dict, seed,
+             details: dict | None = None) -> Journal:
         """Open the checkpoint at ``path`` for the search described (created with the
-        first completed batch if it does not exist)."""
+        first completed batch if it does not exist). ``details`` (kept in the header,
+        not compared) break fingerprint entries down for error messages."""
         path = os.fspath(path)
         _check_writable(path)
         lock = _Lock.acquire(path)
         try:
-            journal = cls._open(path, search, fingerprint, seed)
+            journal = cls._open(path, search, fingerprint, seed, details or {})
         except BaseException:
             lock.release()
             raise
@@ -245,10 +248,10 @@ class Journal:
             lock.release()
 
     @classmethod
-    def _open(cls, path, search, fingerprint, seed) -> Journal:
+    def _open(cls, path, search, fingerprint, seed, details) -> Journal:
         if not os.path.exists(path) or os.path.getsize(path) == 0:
             header = {"format": FORMAT, "version": VERSION, "search": search,
-                      "seed": seed, "fingerprint": fingerprint}
+                      "seed": seed, "fingerprint": fingerprint, "details": details}
             return cls(path, seed, [], (json.dumps(header) + "\n").encode())
         with open(path, "rb") as f:
             raw = f.read()
@@ -263,8 +266,21 @@ class Journal:
         differ = [k for k in ours if theirs.get(k) != ours[k]]
         if differ:
             lines = []
+            their_details = header.get("details")
+            their_details = their_details if isinstance(their_details, dict) else {}
             for k in differ:
-                if k in ("cv", "X", "y", "fit_params"):
+                mine, theirs_k = details.get(k), their_details.get(k)
+                named = []
+                if isinstance(mine, dict) and isinstance(theirs_k, dict):
+                    # name what changed, not the whole entry
+                    named = [f"- {_WHAT.get(k, k)}: {name}="
+                             f"{theirs_k.get(name, '(absent)')} in the checkpoint, "
+                             f"{mine.get(name, '(absent)')} now"
+                             for name in sorted(set(mine) | set(theirs_k))
+                             if mine.get(name) != theirs_k.get(name)]
+                if named:
+                    lines.extend(named)
+                elif k in ("cv", "X", "y", "fit_params"):
                     lines.append(f"- {_WHAT.get(k, k)} differ (hash {theirs.get(k)} in "
                                  f"the checkpoint, {ours[k]} now)")
                 else:

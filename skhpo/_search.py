@@ -90,7 +90,7 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
-                  "_skhpo_score_keys")
+                  "_skhpo_score_keys", "_settings_detail")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -139,6 +139,7 @@ class _SkhpoSearchCV(BaseSearchCV):
                     self.checkpoint, type(self).__name__,
                     self._fingerprint(X_checked, y_checked, params, splits),
                     seed_to_json(self.random_state),
+                    details={"settings": self._settings_detail},
                 )
                 self._seed = seed_from_json(self._journal.seed)
             try:
@@ -206,6 +207,8 @@ class _SkhpoSearchCV(BaseSearchCV):
         if not isinstance(settings.get("random_state"), (Integral, type(None))):
             # the checkpoint keeps the generator's state; its address means nothing
             settings["random_state"] = type(settings["random_state"]).__name__
+        # each setting apart, for an error message that names the one that changed
+        self._settings_detail = {k: describe(v) for k, v in settings.items()}
         return {
             "estimator": describe(self.estimator),
             "space": space_signature(self._space),
