@@ -23,10 +23,10 @@ class BayesSearchCV(_AskTellSearchCV):
     for conditional sub-spaces), the same fitted attributes. Instead of sampling
     ``n_iter`` candidates blindly, it evaluates a space-filling design of
     ``n_initial_points`` candidates and then proposes each next candidate where a
-    Gaussian-process model of the cross-validated score expects the most improvement
-    (see :class:`~skhpo.strategies.BayesOptimizer` for the algorithm).
+    Gaussian-process model of the cross-validated score is most promising (by default,
+    where its optimistic bound is highest; see :class:`~skhpo.strategies.BayesOptimizer` for the algorithm).
 
-    Everything else is scikit-learn's own :class:`~sklearn.model_selection.BaseSearchCV`:
+    Everything else is scikit-learn's own ``BaseSearchCV``:
     scoring and multimetric scoring, ``refit``, ``cv_results_``, ``error_score``,
     metadata routing, and joblib parallelism over candidates x folds.
 

@@ -27,7 +27,7 @@ class EvolutionSearchCV(_AskTellSearchCV):
     their parents (see :class:`~skhpo.strategies.EvolutionOptimizer` for the algorithm).
     No candidate is evaluated twice.
 
-    Everything else is scikit-learn's own :class:`~sklearn.model_selection.BaseSearchCV`:
+    Everything else is scikit-learn's own ``BaseSearchCV``:
     scoring and multimetric scoring, ``refit``, ``cv_results_``, ``error_score``,
     metadata routing, and joblib parallelism over candidates x folds.
 
@@ -52,10 +52,13 @@ class EvolutionSearchCV(_AskTellSearchCV):
         evaluated in one parallel call, so ``population_size * k >= n_jobs`` keeps every
         worker busy with ``k`` folds.
     crossover_rate : float, default=0.5
-        Probability that a candidate recombines two parents rather than mutating one.
+        Probability that an offspring recombines its two parents (when they differ and
+        share a sub-space) rather than starting as a copy of one; every offspring is
+        then mutated.
     mutation_rate : float or None, default=None
         Probability that each categorical parameter (and the choice of sub-space) of a
-        candidate is redrawn; ``None`` means one over the number of parameters.
+        candidate is redrawn; ``None`` means one over the number of parameters (plus
+        one, for the choice of sub-space, with a list of dicts).
     patience : int or None, default=None
         Stop when the best score has not improved for ``patience`` consecutive
         generations; ``cv_results_`` then has fewer than ``n_iter`` rows and

@@ -45,7 +45,7 @@ def _key(u: np.ndarray) -> tuple:
 class Strategy:
     """Base class of ask/tell strategies on a :class:`~skhpo.space.SearchSpace`.
 
-    Subclasses implement :meth:`_propose` (and may extend :meth:`tell`).
+    Subclasses implement ``_propose`` (and may extend :meth:`tell`).
 
     Parameters
     ----------
@@ -61,6 +61,12 @@ class Strategy:
         Unit points told so far.
     scores_ : ndarray of shape (n_told,)
         Their scores (``nan`` for failures).
+    best_index_ : int or None
+        Index in ``X_`` of the best finite score (``None`` before any).
+    best_params_ : dict or None
+        The parameters of that point (``None`` before any).
+    best_score_ : float
+        Its score (``nan`` before any).
     """
 
     def __init__(self, space, *, random_state=None):
@@ -122,7 +128,7 @@ class Strategy:
 
     @property
     def best_index_(self) -> int | None:
-        """Index in :attr:`X_` of the best finite score, ``None`` before any."""
+        """Index in :attr:`Strategy.X_` of the best finite score, ``None`` before any."""
         finite = np.isfinite(self.scores_)
         if not finite.any():
             return None
@@ -130,11 +136,13 @@ class Strategy:
 
     @property
     def best_params_(self) -> dict | None:
+        """The parameters of the best finite score, ``None`` before any."""
         i = self.best_index_
         return None if i is None else self.space.decode(self.X_[i])[0]
 
     @property
     def best_score_(self) -> float:
+        """The best finite score, ``nan`` before any."""
         i = self.best_index_
         return math.nan if i is None else float(self.scores_[i])
 

@@ -86,6 +86,13 @@ class BayesOptimizer(Strategy):
     random_state : int, RandomState instance or None, default=None
         Seeds the design, the candidates and the local search.
 
+    Attributes
+    ----------
+    gp_ : GaussianProcess or None
+        The surrogate fitted for the latest proposal (``None`` before the first model
+        proposal); as well as :class:`Strategy`'s ``X_``, ``scores_``, ``best_index_``,
+        ``best_params_`` and ``best_score_``.
+
     Examples
     --------
     >>> from skhpo.space import Real, Integer
@@ -162,7 +169,7 @@ class BayesOptimizer(Strategy):
         return gp, float(y.min())
 
     def _train_features(self) -> np.ndarray:
-        """The surrogate's inputs for the points told (:attr:`X_`)."""
+        """The surrogate's inputs for the points told (:attr:`Strategy.X_`)."""
         return self.space.features(self.X_)
 
     def _query_features(self, U: np.ndarray) -> np.ndarray:

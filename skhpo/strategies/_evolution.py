@@ -65,7 +65,7 @@ class EvolutionOptimizer(Strategy):
        there, or from the prior if there is none, before its step.
     6. **Step-size adaptation** by Rechenberg's 1/5th success rule, applied per
        offspring as in the (1 + 1)-ES of Kern et al. (2004) with a damping of
-       ``population_size``: after each :meth:`tell`,
+       ``population_size``: after each :meth:`Strategy.tell <skhpo.strategies.Strategy.tell>`,
        ``sigma *= exp((successes - n / 5) / (0.8 population_size))``, where ``n``
        offspring were told and ``successes`` counts those that beat their better parent
        (a tie counts one half: on a plateau the step is too small to tell, not too
@@ -93,7 +93,9 @@ class EvolutionOptimizer(Strategy):
         Number of best points that breed (``mu``); ``None`` means
         ``max(2, population_size // 3)``.
     crossover_rate : float, default=0.5
-        Probability that an offspring recombines two parents rather than mutating one.
+        Probability that an offspring recombines its two parents (when they differ and
+        share a sub-space) rather than starting as a copy of one; every offspring is
+        then mutated.
     mutation_rate : float or None, default=None
         Probability that each categorical coordinate (and the sub-space selector) of an
         offspring is redrawn. ``None`` means ``1 / d``, where ``d`` is the number of
@@ -103,7 +105,7 @@ class EvolutionOptimizer(Strategy):
         quantile scale of each dimension's prior: a log-uniform parameter moves on a log
         scale), in ``(0, 0.5]``.
     patience : int or None, default=None
-        Stop after ``patience`` consecutive generations (calls of :meth:`tell`) without an
+        Stop after ``patience`` consecutive generations (calls of :meth:`Strategy.tell <skhpo.strategies.Strategy.tell>`) without an
         improvement of the best score: from then on :meth:`ask` returns an empty list and
         ``stopped_`` is true. ``None`` never stops.
     random_state : int, RandomState instance or None, default=None
@@ -116,7 +118,7 @@ class EvolutionOptimizer(Strategy):
     n_generations_ : int
         Number of :meth:`ask` calls that proposed points.
     n_stale_ : int
-        Consecutive calls of :meth:`tell` without an improvement of the best score.
+        Consecutive calls of :meth:`Strategy.tell <skhpo.strategies.Strategy.tell>` without an improvement of the best score.
     stopped_ : bool
         Whether ``patience`` ran out.
 

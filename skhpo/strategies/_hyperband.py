@@ -303,6 +303,13 @@ class HyperbandOptimizer:
     model_ : BayesOptimizer or None
         With ``sampler="bayes"``, the model that proposed the latest bracket (``None``
         while brackets are drawn at random).
+    best_index_ : int or None
+        Index in ``params_`` of the best finite score at the highest resource reached
+        (``None`` before any).
+    best_params_ : dict or None
+        That candidate (``None`` before any).
+    best_score_ : float
+        Its score (``nan`` before any).
 
     Examples
     --------
