@@ -33,3 +33,39 @@ def test_random_slots_skip_the_surrogate():
 def test_random_fraction_errors(value, error, match):
     with pytest.raises(error, match=match):
         BayesOptimizer({"x": Real(0, 1)}, random_fraction=value)
+
+
+@pytest.mark.parametrize("catastrophe", [1e10, 1e25, 1e200])
+def test_catastrophic_scores_do_not_blind_the_surrogate(catastrophe):
+    # x > 3 diverges (a diverged SGD's MSE): the surrogate must still tell the others
+    # apart and find the optimum at (1, 0)
+    import warnings
+
+    best = []
+    for seed in range(3):
+        opt = BayesOptimizer({"x": Real(-5, 5), "y": Real(-5, 5)}, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow warning either
+            for _ in range(30):
+                [p] = opt.ask()
+                score = -(p["x"] - 1) ** 2 - p["y"] ** 2
+                opt.tell([p], [-catastrophe if p["x"] > 3 else score])
+        best.append(opt.best_score_)
+    assert max(best) > -0.01 and sorted(best)[1] > -0.05
+
+
+def test_the_warp_keeps_the_order_and_leaves_ordinary_losses_alone():
+    import numpy as np
+
+    from skhpo.strategies._bayes import _compress_extremes, _warp
+
+    ordinary = np.array([0.03, 0.05, 0.04, 0.5, 0.035, 0.2])
+    np.testing.assert_array_equal(_compress_extremes(ordinary), ordinary)
+    # two CV means that differ in the last bit are not a tiny spread
+    near_tie = 1 - np.array([0.9493650793650792, 0.9493650793650794, 0.9719047619047618])
+    np.testing.assert_array_equal(_compress_extremes(near_tie), near_tie)
+    extreme = np.array([3012.0, 3050.0, 3100.0, 4000.0, 1.7e25, 2.0e25])
+    warped = _warp(extreme)
+    assert list(np.argsort(warped)) == list(np.argsort(extreme))
+    assert np.ptp(warped[:3]) > 0.01  # the good ones are told apart (they were 1e-22)
+    assert np.all(np.isfinite(_warp(np.array([1e200, 2e200, 3e200, 1.7e308]))))

@@ -19,10 +19,45 @@ __all__ = ["BayesOptimizer"]
 _MAX_ENUMERATE = 4096
 
 
+# losses spread over more than this many times their median absolute deviation are
+# first compressed by a logarithm
+_EXTREME_RANGE = 1e6
+
+
+def _compress_extremes(losses: np.ndarray) -> np.ndarray:
+    """Losses as they are, unless their range is extreme (a diverged fit scoring -1e25
+    among scores near -3000): then a signed logarithm of their distance to the median,
+    in units of their median absolute deviation. Standardised as they are, the catastrophic
+    losses would squeeze every other one to a single value (1e-22 apart), which no power
+    transform can pull apart again; the order of the losses is kept."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        lo, med, hi = np.percentile(losses, [25, 50, 75])
+        d = losses - med
+        # the median absolute deviation: unmoved by up to half the losses being
+        # catastrophic; else the interquartile range, else the smallest deviation.
+        # Deviations within rounding (two CV means that differ in the last bit) are
+        # no spread at all.
+        tiny = 1e-9 * max(abs(med), 1e-300)
+        spread = np.median(np.abs(d))
+        if not spread > tiny:
+            spread = hi - lo
+        if not spread > tiny:
+            nonzero = np.abs(d[np.abs(d) > tiny])
+            spread = nonzero.min() if len(nonzero) else 0.0
+        if spread > 0 and np.ptp(losses) > _EXTREME_RANGE * spread:
+            # beyond _EXTREME_RANGE spreads a loss says only "catastrophic": capped
+            return np.sign(d) * np.log1p(np.minimum(np.abs(d) / spread, _EXTREME_RANGE))
+        if np.max(np.abs(losses), initial=0.0) > 1e150:  # huge but alike: scale first
+            return losses / np.max(np.abs(losses))
+    return losses
+
+
 def _warp(losses: np.ndarray) -> np.ndarray:
     """Standardise losses after a Yeo-Johnson power transform, which tames heavy
     tails (a few catastrophic configurations would otherwise squash the region that
-    matters; Cowen-Rivers et al., 2022, "HEBO"). Falls back to plain standardisation."""
+    matters; Cowen-Rivers et al., 2022, "HEBO"); extreme ones are compressed first
+    (:func:`_compress_extremes`). Falls back to plain standardisation."""
+    losses = _compress_extremes(np.asarray(losses, dtype=float))
     y = (losses - losses.mean()) / (losses.std() or 1.0)
     if len(y) >= 3 and np.ptp(y) > 0:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
