@@ -457,7 +457,9 @@ class _Distribution(Dimension):
     def snap(self, u):
         if self.discrete:
             return self._unit_of(self._values(u))
-        return np.clip(u, 0.0, 1.0)
+        # the quantiles are taken within [_EPS, 1 - _EPS]: u = 0 is the point at _EPS
+        # (which is what telling its value back encodes to)
+        return np.clip(u, _EPS, 1.0 - _EPS)
 
     def contains(self, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):

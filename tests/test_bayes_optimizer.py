@@ -69,3 +69,20 @@ def test_the_warp_keeps_the_order_and_leaves_ordinary_losses_alone():
     assert list(np.argsort(warped)) == list(np.argsort(extreme))
     assert np.ptp(warped[:3]) > 0.01  # the good ones are told apart (they were 1e-22)
     assert np.all(np.isfinite(_warp(np.array([1e200, 2e200, 3e200, 1.7e308]))))
+
+
+def test_a_warm_start_at_a_bound_is_not_proposed_again():
+    from scipy.stats import loguniform
+
+    first = BayesOptimizer({"C": loguniform(1e-3, 1e3)}, random_state=0)
+    told = []
+    for _ in range(15):
+        batch = first.ask()
+        first.tell(batch, [-abs(p["C"]) for p in batch])  # best at the lower bound
+        told += batch
+    assert min(p["C"] for p in told) < 1.001e-3
+    warm = BayesOptimizer({"C": loguniform(1e-3, 1e3)}, random_state=1)
+    warm.tell(told, [-p["C"] for p in told])
+    proposed = [p["C"] for _ in range(10) for p in warm.ask()]
+    assert not set(proposed) & {p["C"] for p in told}
+    assert not first._pending  # nothing left pending once all were told

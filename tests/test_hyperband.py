@@ -923,3 +923,18 @@ def test_a_splitter_whose_folds_change_is_refused_whatever_its_attributes():
         HyperbandSearchCV(CountingLR(), {"C": Real(0.1, 1)},
                           cv=CoinSplitter()).fit(X_IRIS, Y_IRIS)
     assert not FITS
+
+
+def test_the_bayes_sampler_does_not_propose_again_a_candidate_at_a_bound():
+    # the best C is the smallest: the model proposes the bound, which must be the point
+    # its value is told back as, not a new one each bracket
+    opt = HyperbandOptimizer({"C": loguniform(1e-3, 1e3)}, min_resources=1,
+                             max_resources=9, sampler="bayes", n_brackets=12,
+                             random_state=0)
+    started = []
+    while (rung := opt.ask()) is not None:
+        if rung.rung == 0:
+            started += [p["C"] for p in rung.params]
+        opt.tell([-math.log10(p["C"]) - 1 / rung.n_resources for p in rung.params])
+    assert min(started) < 1.001e-3
+    assert len(started) == len(set(started))
