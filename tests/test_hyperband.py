@@ -938,3 +938,16 @@ def test_the_bayes_sampler_does_not_propose_again_a_candidate_at_a_bound():
         opt.tell([-math.log10(p["C"]) - 1 / rung.n_resources for p in rung.params])
     assert min(started) < 1.001e-3
     assert len(started) == len(set(started))
+
+
+@pytest.mark.parametrize("sampler", ["random", "bayes"])
+def test_the_caller_may_change_the_candidates_it_is_handed(sampler):
+    # a caller filling in the resource in place, as a search adapter might
+    opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                             sampler=sampler, n_brackets=4, random_state=0)
+    while (rung := opt.ask()) is not None:
+        for p in rung.params:
+            p["n_iter"] = rung.n_resources
+        opt.tell([-abs(p["x"] - 0.3) for p in rung.params])
+    assert all(set(p) == {"x"} for p in opt.params_)
+    assert opt.n_brackets_ == 4 and set(opt.best_params_) == {"x"}

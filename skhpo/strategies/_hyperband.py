@@ -343,6 +343,7 @@ class HyperbandOptimizer:
         self.n_brackets_ = 0
         self.model_ = None
         self._current: Rung | None = None
+        self._kept_params: list = []  # the current rung's candidates, as handed out
         self._survivors: list | None = None  # candidates of the next rung
         self._rung_index = 0
         self._done = False
@@ -378,8 +379,10 @@ class HyperbandOptimizer:
             self.n_brackets_ += 1
             self._rung_index = 0
         i = self._rung_index
+        # the caller gets copies: filling in the resource, say, changes nothing here
+        self._kept_params = [dict(p) for p in params]
         self._current = Rung(self.n_brackets_ - 1, bracket.s, i, bracket.n_resources[i],
-                             params)
+                             [dict(p) for p in params])
         return self._current
 
     def tell(self, scores, failed=None) -> None:
@@ -410,7 +413,8 @@ class HyperbandOptimizer:
         # a failure is nan whatever number it was scored with: never promoted, never
         # the best, and a failure to the bayes sampler's model
         scores = np.where(bad, np.nan, scores)
-        self.params_.extend(rung.params)
+        kept = self._kept_params  # as handed out, whatever the caller did to them
+        self.params_.extend(dict(p) for p in kept)
         self.resources_ = np.concatenate(
             [self.resources_, np.full(len(scores), rung.n_resources, dtype=int)]
         )
@@ -422,7 +426,7 @@ class HyperbandOptimizer:
                        max(1, int(len(scores) / self.eta + 1e-9)))
             finite = np.flatnonzero(np.isfinite(scores))
             order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
-            self._survivors = [rung.params[j] for j in sorted(order)]
+            self._survivors = [dict(kept[j]) for j in sorted(order)]
             self._rung_index = rung.rung + 1
 
     # -- sampling ----------------------------------------------------------------------
