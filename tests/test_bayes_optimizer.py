@@ -86,3 +86,14 @@ def test_a_warm_start_at_a_bound_is_not_proposed_again():
     proposed = [p["C"] for _ in range(10) for p in warm.ask()]
     assert not set(proposed) & {p["C"] for p in told}
     assert not first._pending  # nothing left pending once all were told
+
+
+def test_best_params_are_the_parameters_told():
+    from scipy.stats import geom, norm
+
+    opt = BayesOptimizer({"x": norm(0, 1), "k": geom(0.3), "r": Real(0.1, 0.7)},
+                         random_state=0)
+    told = {"x": 9.0, "k": 100, "r": 0.4173369518517427}  # beyond the 1e-9 quantiles
+    opt.tell([told], [1.0])
+    assert opt.best_params_ == told and opt.best_params_ is not told
+    assert type(opt.best_params_["k"]) is int

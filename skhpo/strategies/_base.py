@@ -75,6 +75,7 @@ class Strategy:
         self._rng = check_random_state(random_state)
         self.X_ = np.zeros((0, self.space.n_coords))
         self.scores_ = np.zeros(0)
+        self._told_params: list = []  # as told, for best_params_
         self._told_keys: set = set()
         self._pending: dict = {}
         self._design = None
@@ -119,6 +120,7 @@ class Strategy:
             self._told_keys.add(k)
         self.X_ = np.vstack([self.X_, U])
         self.scores_ = np.concatenate([self.scores_, scores])
+        self._told_params.extend(dict(p) for p in params)
         self._after_tell(U, scores)
 
     @property
@@ -136,9 +138,9 @@ class Strategy:
 
     @property
     def best_params_(self) -> dict | None:
-        """The parameters of the best finite score, ``None`` before any."""
+        """The parameters of the best finite score (as told), ``None`` before any."""
         i = self.best_index_
-        return None if i is None else self.space.decode(self.X_[i])[0]
+        return None if i is None else dict(self._told_params[i])
 
     @property
     def best_score_(self) -> float:
