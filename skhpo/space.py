@@ -394,7 +394,10 @@ class _Distribution(Dimension):
         if xk is not None:  # rv_discrete(values=(xk, pk)): only its listed values
             xk, pk = np.asarray(xk, dtype=float), np.asarray(base.pk, dtype=float)
             lo, hi = self._reach
-            self._points = np.unique(xk[(pk > 0) & (xk >= lo) & (xk <= hi)])
+            points = np.unique(xk[(pk > 0) & (xk >= lo) & (xk <= hi)])
+            # a value whose mass is lost in rounding (its CDF step is 0) cannot be drawn
+            self._points = points
+            self._points = points[self._values(self._unit_of(points)) == points]
             if not all(float(x).is_integer() for x in self._points):
                 self._cast = float
 

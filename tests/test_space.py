@@ -214,6 +214,10 @@ def test_rv_discrete_with_listed_values_takes_only_those(frozen):
     halves = stats.rv_discrete(values=([0.5, 1.5], [0.5, 0.5]))()
     halves = SearchSpace({"k": halves})
     assert sorted(p["k"] for p in halves.decode(halves.grid())) == [0.5, 1.5]
+    # a value whose mass is lost in rounding cannot be drawn, nor counted
+    lost = SearchSpace({"k": stats.rv_discrete(values=([0, 1, 2], [0.5, 1e-20, 0.5]))()})
+    assert lost.size == 2
+    assert sorted(p["k"] for p in lost.decode(lost.grid())) == [0, 2]
 
 
 def test_a_distribution_that_is_not_frozen_is_refused_naming_the_parameter():
