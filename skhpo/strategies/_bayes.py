@@ -109,8 +109,8 @@ class BayesOptimizer(Strategy):
         of improvement. The default was chosen on the benchmarks in ``benchmarks/``,
         where it was the most robust of the three.
     xi : float, default=0.0
-        Improvement margin of ``"ei"`` and ``"pi"``, in standard deviations of the
-        scores.
+        Improvement margin of ``"ei"`` and ``"pi"``, in units of the losses the
+        surrogate models (negated scores, power-transformed and standardised).
     kappa : float, default=1.96
         Exploration weight of ``"lcb"``.
     random_fraction : float in [0, 1), default=0.25
