@@ -90,7 +90,7 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
-                  "_skhpo_score_keys", "_settings_detail")
+                  "_skhpo_score_keys")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -135,11 +135,11 @@ class _SkhpoSearchCV(BaseSearchCV):
                     X_checked, y_checked, params, "needs the same folds on every run to "
                     "resume from a checkpoint")
                 self._n_splits_checked = len(splits)
+                fingerprint, details = self._fingerprint(X_checked, y_checked, params,
+                                                         splits)
                 self._journal = Journal.open(
-                    self.checkpoint, type(self).__name__,
-                    self._fingerprint(X_checked, y_checked, params, splits),
-                    seed_to_json(self.random_state),
-                    details={"settings": self._settings_detail},
+                    self.checkpoint, type(self).__name__, fingerprint,
+                    seed_to_json(self.random_state), details=details,
                 )
                 self._seed = seed_from_json(self._journal.seed)
             try:
@@ -197,8 +197,9 @@ class _SkhpoSearchCV(BaseSearchCV):
             )
         return first
 
-    def _fingerprint(self, X, y, params, splits) -> dict:
-        """What a checkpoint must match to be resumed by this search."""
+    def _fingerprint(self, X, y, params, splits) -> tuple[dict, dict]:
+        """What a checkpoint must match to be resumed by this search, and the settings
+        one by one (for an error message that names the one that changed)."""
         settings = {
             k: v for k, v in sorted(self.get_params(deep=False).items())
             if k not in ("estimator", "param_distributions", "scoring", "cv",
@@ -207,8 +208,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         if not isinstance(settings.get("random_state"), (Integral, type(None))):
             # the checkpoint keeps the generator's state; its address means nothing
             settings["random_state"] = type(settings["random_state"]).__name__
-        # each setting apart, for an error message that names the one that changed
-        self._settings_detail = {k: describe(v) for k, v in settings.items()}
+        details = {"settings": {k: describe(v) for k, v in settings.items()}}
         return {
             "estimator": describe(self.estimator),
             "space": space_signature(self._space),
@@ -218,7 +218,7 @@ class _SkhpoSearchCV(BaseSearchCV):
             "X": data_hash(X),
             "y": data_hash(y),
             "fit_params": data_hash(params),
-        }
+        }, details
 
     # -- checks ------------------------------------------------------------------------
 

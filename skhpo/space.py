@@ -395,7 +395,8 @@ class _Distribution(Dimension):
             xk, pk = np.asarray(xk, dtype=float), np.asarray(base.pk, dtype=float)
             lo, hi = self._reach
             points = np.unique(xk[(pk > 0) & (xk >= lo) & (xk <= hi)])
-            # a value whose mass is lost in rounding (its CDF step is 0) cannot be drawn
+            # a value whose mass is lost in rounding (its CDF step is 0) cannot be drawn;
+            # _unit_of reads self._points, so set it before filtering
             self._points = points
             self._points = points[self._values(self._unit_of(points)) == points]
             if not all(float(x).is_integer() for x in self._points):

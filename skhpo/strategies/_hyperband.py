@@ -426,7 +426,7 @@ class HyperbandOptimizer:
                        max(1, int(len(scores) / self.eta + 1e-9)))
             finite = np.flatnonzero(np.isfinite(scores))
             order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
-            self._survivors = [dict(kept[j]) for j in sorted(order)]
+            self._survivors = [kept[j] for j in sorted(order)]  # copied when asked
             self._rung_index = rung.rung + 1
 
     # -- sampling ----------------------------------------------------------------------
