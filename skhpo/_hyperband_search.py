@@ -30,7 +30,8 @@ def _one_column_as_1d(y: np.ndarray) -> np.ndarray:
 
 class _SubsampledSplitter:
     """The folds of ``base_cv`` with each training fold, and with ``subsample_test``
-    each test fold, cut to ``fraction`` of it.
+    each test fold, cut to ``fraction`` of it, but never below 2 samples (so that a
+    per-fold score such as R^2 is defined).
 
     A fold keeps a prefix of one fixed random order of its samples (seeded by ``seed``,
     the fold's index and whether it is the training or the test side), so that a larger
@@ -62,7 +63,9 @@ class _SubsampledSplitter:
         fold = np.asarray(fold)
         if fold.dtype == bool:
             fold = np.flatnonzero(fold)
-        m = max(1, int(self.fraction * len(fold)))
+        # at least 2 samples (as a fold has), so that a per-fold score such as R^2 is
+        # defined
+        m = max(min(2, len(fold)), int(self.fraction * len(fold)))
         return fold[np.sort(self._order(fold, y, stream)[:m])]
 
     def _order(self, fold, y, stream):
@@ -109,8 +112,8 @@ class HyperbandSearchCV(_SkhpoSearchCV):
         ``n_resources / n_samples`` of its samples, as in scikit-learn's
         successive-halving searches: the training fold, and the test fold unless
         ``subsample_test=False``, are sub-sampled (for a classifier the sub-sample keeps
-        the class proportions, and a smaller sub-sample is always part of a larger one;
-        the splits themselves never change).
+        the class proportions, a smaller sub-sample is always part of a larger one, and
+        a fold keeps at least 2 samples; the splits themselves never change).
         Otherwise the name of an integer parameter of the estimator, such as
         ``"max_iter"``, ``"n_estimators"`` or, in a pipeline, ``"clf__max_iter"``, set
         to ``n_resources`` for each fit. When the step holding it is searched

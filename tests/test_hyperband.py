@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import loguniform
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, SGDClassifier
 from sklearn.metrics import accuracy_score, get_scorer, make_scorer
@@ -326,6 +326,32 @@ def test_subsamples_are_nested_and_stratified(subsample_test):
                for a, b in zip(small, again))
     other = folds(0.1, seed=8)
     assert not all(np.array_equal(a[0], b[0]) for a, b in zip(small, other))
+
+
+@pytest.mark.parametrize("subsample_test", [True, False])
+def test_a_subsampled_fold_keeps_at_least_two_samples(subsample_test):
+    X, y = make_classification(n_samples=55, random_state=0)
+    base = KFold(3)
+    for (tr, te), (tr_s, te_s) in zip(base.split(X, y), _SubsampledSplitter(
+            base, 1 / 55, seed=0, stratify=False,
+            subsample_test=subsample_test).split(X, y)):
+        assert len(tr_s) == 2 and set(tr_s) <= set(tr)
+        assert len(te_s) == (2 if subsample_test else len(te)) and set(te_s) <= set(te)
+
+
+def test_a_small_regression_rung_is_scored():
+    # 55 samples, 3 folds of 19, 18 and 18, a first rung of 6 samples: int(6 / 55 * 18)
+    # would leave test folds of 1 sample, on which R^2 is undefined (nan), and the most
+    # exploratory bracket would end there
+    X, y = make_regression(n_samples=55, n_features=5, noise=1.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        search = HyperbandSearchCV(Ridge(), {"alpha": loguniform(1e-3, 1e2)}, cv=3,
+                                   random_state=0).fit(X, y)
+    res = search.cv_results_
+    first = (np.asarray(res["bracket"]) == 0) & (np.asarray(res["iter"]) == 0)
+    assert search.min_resources_ == 6 and np.all(res["n_resources"][first] == 6)
+    assert np.all(np.isfinite(res["mean_test_score"]))
 
 
 # -- HyperbandSearchCV -----------------------------------------------------------------------
