@@ -494,9 +494,10 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 )
                 # a candidate with a failed fit is never promoted, whatever error_score,
                 # nor chosen as the best (_select_best_index)
-                self.optimizer_.tell(scores, failed=failed)
+                self.optimizer_.tell(self._for_strategy(scores, key, failed))
                 self._row_failed.extend(failed.tolist())
-                if rung.rung < rung.s and not np.isfinite(scores).any() and not failed.all():
+                if (rung.rung < rung.s and not failed.all()
+                        and np.isnan(scores[~failed]).all()):
                     warnings.warn(
                         f"Every candidate of bracket {rung.bracket}, rung {rung.rung} "
                         f"({self.resource}={r}) scored nan though not every fit failed, "

@@ -337,6 +337,22 @@ class _SkhpoSearchCV(BaseSearchCV):
         failed = failed.reshape(len(batch), -1).any(axis=1)
         return scores, key, failed
 
+    def _for_strategy(self, scores, key, failed) -> np.ndarray:
+        """The scores a strategy is told: ``nan`` for a failed fit, whatever
+        ``error_score`` recorded (a number could draw the search to where fits fail),
+        and for ``+inf``, which ``cv_results_`` keeps, as scikit-learn's searches do,
+        but no strategy can learn from."""
+        infinite = np.isposinf(scores) & ~failed
+        if infinite.any():
+            warnings.warn(
+                f"{int(infinite.sum())} candidate(s) of this batch scored +inf on "
+                f"{key[len('mean_test_'):]!r}: cv_results_ records +inf, and "
+                f"{type(self).__name__} treats them as failed evaluations when choosing "
+                "what to evaluate next. Check the scoring.",
+                UserWarning,
+            )
+        return np.where(failed | np.isposinf(scores), np.nan, scores)
+
     def _say(self, message: str) -> None:
         if self.verbose > 0:
             print(f"[{type(self).__name__}] {message}")
@@ -385,9 +401,7 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                     evaluate_candidates, batch, search_ctx=search_ctx, label=label,
                     more_results={"iter": [i] * len(batch), **extra},
                 )
-                # a failed fit is a failure to the strategy (nan), whatever error_score
-                # cv_results_ records: a number could draw the search to where fits fail
-                scores = np.where(failed, np.nan, scores)
+                scores = self._for_strategy(scores, key, failed)
                 strategy.tell(batch, scores)
                 done += len(batch)
                 if np.isfinite(scores).any():

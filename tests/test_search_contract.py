@@ -439,6 +439,32 @@ def test_the_candidates_do_not_depend_on_a_numeric_error_score(Search):
     assert candidates(5.0) == candidates(np.nan)
 
 
+def _inf_for_large_c(estimator, X, y):
+    """A scorer that is +inf for C > 1 (an inverse error on a perfect fold, say)."""
+    return np.inf if estimator.C > 1 else estimator.score(X, y)
+
+
+def test_a_score_of_plus_inf_is_recorded_and_a_failure_to_the_strategy(Search):
+    # RandomizedSearchCV records +inf and goes on: so does every skhpo search, and its
+    # strategy, which cannot learn from +inf, sees a failure
+    search = Search(LogisticRegression(max_iter=500), {"C": Real(1e-2, 1e2, log=True)},
+                    n_iter=6, cv=3, scoring=_inf_for_large_c, refit=False,
+                    random_state=0)
+    with pytest.warns(UserWarning, match=r"scored \+inf on 'score': cv_results_ "
+                                         r"records \+inf") as record:
+        search.fit(X_IRIS, Y_IRIS)
+    # said once, as +inf, not also as a rung of nan scores
+    assert not any("scored nan" in str(w.message) for w in record)
+    res = search.cv_results_
+    large = np.array([p["C"] > 1 for p in res["params"]])
+    assert large.any() and (~large).any()
+    assert np.all(np.isposinf(res["mean_test_score"][large]))
+    assert np.all(np.isfinite(res["mean_test_score"][~large]))
+    told = search.optimizer_.scores_
+    assert len(told) == len(large)
+    np.testing.assert_array_equal(np.isnan(told), large)
+
+
 def test_a_discrete_distribution_with_few_reachable_values(Search):
     from sklearn.neighbors import KNeighborsClassifier
 
