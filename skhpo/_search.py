@@ -358,6 +358,33 @@ class _SkhpoSearchCV(BaseSearchCV):
             print(f"[{type(self).__name__}] {message}")
 
 
+class _SplitOnce:
+    """``cv``, split once per search: the folds of the first call to :meth:`split`
+    are those of every later call.
+
+    scikit-learn's ``evaluate_candidates`` calls ``split`` once per call, and
+    ``RandomizedSearchCV`` makes a single call, so a splitter that shuffles without a
+    ``random_state`` gives all its candidates one set of folds. A search that makes one
+    call per batch gives every batch those same folds through this wrapper, so that
+    candidates are compared on the same folds.
+    """
+
+    def __init__(self, cv):
+        self.cv = cv
+        self._splits = None
+
+    def get_n_splits(self, X=None, y=None, groups=None, **kwargs):
+        if self._splits is not None:
+            return len(self._splits)
+        return self.cv.get_n_splits(X, y, groups, **kwargs)
+
+    def split(self, X, y=None, **kwargs):
+        if self._splits is None:
+            self._splits = [(np.asarray(train), np.asarray(test))
+                            for train, test in self.cv.split(X, y, **kwargs)]
+        return iter(self._splits)
+
+
 class _AskTellSearchCV(_SkhpoSearchCV):
     """Base of the searches driven by a :class:`~skhpo.strategies.Strategy`."""
 
@@ -365,6 +392,13 @@ class _AskTellSearchCV(_SkhpoSearchCV):
         **_SkhpoSearchCV._parameter_constraints,
         "n_iter": [Interval(Integral, 1, None, closed="left")],
     }
+
+    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_split_once")
+
+    def _check_before_fit(self, X, y, params) -> None:
+        # every batch gets the folds of the first (see _SplitOnce)
+        self._split_once = _SplitOnce(
+            check_cv(self.cv, y, classifier=is_classifier(self.estimator)))
 
     def _n_candidates(self, space: SearchSpace) -> int:
         """``n_iter``, or the size of a smaller finite space (with sklearn's warning)."""
@@ -400,6 +434,7 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                 scores, key, failed = self._evaluate_batch(
                     evaluate_candidates, batch, search_ctx=search_ctx, label=label,
                     more_results={"iter": [i] * len(batch), **extra},
+                    cv=self._split_once,
                 )
                 scores = self._for_strategy(scores, key, failed)
                 strategy.tell(batch, scores)

@@ -465,6 +465,32 @@ def test_a_score_of_plus_inf_is_recorded_and_a_failure_to_the_strategy(Search):
     np.testing.assert_array_equal(np.isnan(told), large)
 
 
+@pytest.mark.parametrize("Search", ASK_TELL, ids=lambda cls: cls.__name__)
+def test_every_batch_is_evaluated_on_the_folds_of_the_first(Search):
+    # a splitter that shuffles without a seed gives new folds on each call; one
+    # RandomizedSearchCV call evaluates every candidate on one set of them, and so must
+    # a search of several batches
+    from sklearn.model_selection import KFold
+
+    X = np.arange(len(Y_IRIS), dtype=float).reshape(-1, 1)
+    seen = []
+
+    def record_test_fold(estimator, X_test, y_test):
+        seen.append(tuple(np.sort(X_test[:, 0])))
+        return 0.0
+
+    search = Search(LogisticRegression(), {"C": Real(1e-2, 1e2, log=True)}, n_iter=6,
+                    cv=KFold(3, shuffle=True), scoring=record_test_fold, refit=False,
+                    random_state=0, **SEARCHES[Search])
+    search.fit(X, Y_IRIS)
+    assert len(search.cv_results_["params"]) == 6 and len(seen) == 18
+    assert len(set(seen)) == 3
+    # a second fit splits again: a fresh set of folds, shared by all its batches
+    seen.clear()
+    search.fit(X, Y_IRIS)
+    assert len(set(seen)) == 3
+
+
 def test_a_discrete_distribution_with_few_reachable_values(Search):
     from sklearn.neighbors import KNeighborsClassifier
 
