@@ -304,6 +304,45 @@ def test_groups_reach_the_splitter(Search):
     assert search.n_splits_ == 5
 
 
+def test_groups_reach_the_inner_splitter_in_nested_cross_validation(Search):
+    from sklearn.model_selection import cross_validate
+
+    groups = np.arange(len(Y_IRIS)) % 10
+    search = small_search(Search, cv=GroupKFold(3), n_iter=3)
+    with sklearn.config_context(enable_metadata_routing=True):
+        out = cross_validate(search, X_IRIS, Y_IRIS, cv=GroupKFold(3),
+                             params={"groups": groups}, return_estimator=True)
+    # GroupKFold refuses to split without groups: each inner search was routed its
+    # training set's groups
+    assert [inner.n_splits_ for inner in out["estimator"]] == [3, 3, 3]
+    assert np.all(out["test_score"] > 0.8)
+
+
+def test_a_single_split(Search):
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(np.arange(len(Y_IRIS)), test_size=0.3,
+                                   stratify=Y_IRIS, random_state=0)
+    search = small_search(Search, cv=[(train, test)]).fit(X_IRIS, Y_IRIS)
+    assert search.n_splits_ == 1 and "split0_test_score" in search.cv_results_
+    assert "split1_test_score" not in search.cv_results_
+    assert np.isfinite(search.best_score_)
+
+
+def test_sparse_data(Search, tmp_path):
+    import scipy.sparse as sp
+
+    X = X_BC / X_BC.max(axis=0)
+    X[X < 0.5] = 0.0
+    dense = small_search(Search, n_iter=3).fit(X, Y_BC)
+    sparse = small_search(Search, n_iter=3, checkpoint=tmp_path / "ckpt").fit(
+        sp.csr_matrix(X), Y_BC)
+    assert sparse.cv_results_["params"] == dense.cv_results_["params"]
+    np.testing.assert_allclose(sparse.cv_results_["mean_test_score"],
+                               dense.cv_results_["mean_test_score"], atol=1e-6)
+    assert sparse.predict(sp.csr_matrix(X)).shape == Y_BC.shape
+
+
 def test_a_generator_of_splits_is_read_once(Search):
     from sklearn.model_selection import StratifiedKFold
 
