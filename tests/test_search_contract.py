@@ -343,6 +343,26 @@ def test_sparse_data(Search, tmp_path):
     assert sparse.predict(sp.csr_matrix(X)).shape == Y_BC.shape
 
 
+def test_tuples_as_choices(Search):
+    # MLPClassifier's hidden_layer_sizes: each choice is a tuple, handed over as it is
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    choices = [(3,), (3, 3), (6,)]
+    search = Search(MLPClassifier(max_iter=20, random_state=0),
+                    {"hidden_layer_sizes": choices, "alpha": Real(1e-4, 1e-1, log=True)},
+                    n_iter=6, cv=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X_IRIS, Y_IRIS)
+    sizes = [p["hidden_layer_sizes"] for p in search.cv_results_["params"]]
+    assert all(type(v) is tuple and v in choices for v in sizes)
+    assert len(set(sizes)) >= 2
+    assert search.best_estimator_.hidden_layer_sizes in choices
+    assert [c.shape for c in search.best_estimator_.coefs_][0] == (
+        4, search.best_params_["hidden_layer_sizes"][0])
+
+
 def test_a_generator_of_splits_is_read_once(Search):
     from sklearn.model_selection import StratifiedKFold
 
