@@ -38,6 +38,11 @@ from .space import Categorical, SearchSpace
 _RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
 
 
+def _is_fitted(name: str) -> bool:
+    """Whether ``name`` is a fitted attribute, by scikit-learn's convention."""
+    return name.endswith("_") and not name.startswith("_")
+
+
 def searched_step(name: str, dims) -> tuple:
     """``(choices, rest)`` when ``name`` is ``step__rest`` and ``step`` is searched among
     ``choices`` in the sub-space ``dims`` (the longest such ``step``); else ``(None,
@@ -118,6 +123,19 @@ class _SkhpoSearchCV(BaseSearchCV):
                 "finite number, nan or 'raise'."
             )
         self.__dict__.pop("partial_results_", None)
+        # a fit that fails before any result leaves the search as it was (fitted
+        # attributes set by the checks before fit, min_resources_ say, included)
+        fitted_before = {k: v for k, v in vars(self).items() if _is_fitted(k)}
+        try:
+            return self._fit(X, y, params)
+        except BaseException:
+            if "partial_results_" not in self.__dict__:
+                for name in [k for k in vars(self) if _is_fitted(k)]:
+                    del self.__dict__[name]
+                self.__dict__.update(fitted_before)
+            raise
+
+    def _fit(self, X, y, params):
         self._space = self._check_space()
         X_checked, y_checked = indexable(X, y)
         cv_param = self.cv

@@ -363,6 +363,49 @@ def test_tuples_as_choices(Search):
         4, search.best_params_["hidden_layer_sizes"][0])
 
 
+class _NoScore(BaseEstimator):
+    """A classifier without a ``score`` method."""
+
+    def __init__(self, C=1.0, fit_intercept=True):
+        self.C = C
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def _fitted(search):
+    return {k: v for k, v in vars(search).items()
+            if k.endswith("_") and not k.startswith("_")}
+
+
+def test_a_fit_refused_before_any_result_leaves_the_search_unfitted(Search):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    search = small_search(Search, n_iter=3)
+    search.set_params(estimator=_NoScore())
+    with pytest.raises(TypeError, match="should have a 'score' method"):
+        search.fit(X_IRIS, Y_IRIS)
+    assert _fitted(search) == {}
+    with pytest.raises(NotFittedError):
+        check_is_fitted(search)
+
+
+def test_a_refused_second_fit_keeps_the_first(Search):
+    search = small_search(Search, n_iter=3, scoring="accuracy")
+    search.set_params(estimator=_NoScore()).fit(X_IRIS, Y_IRIS)
+    first = _fitted(search)
+    with pytest.raises(TypeError, match="should have a 'score' method"):
+        search.set_params(scoring=None).fit(X_IRIS, Y_IRIS)
+    after = _fitted(search)
+    assert after.keys() == first.keys() and all(after[k] is first[k] for k in first)
+
+
 def test_a_generator_of_splits_is_read_once(Search):
     from sklearn.model_selection import StratifiedKFold
 
