@@ -354,8 +354,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                    else self._check_resource_param(estimator_params))
 
         self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        self._constant_splits(X, y, params,
-                              "compares the rungs of a bracket on the same folds")
+        if not self._constant_splits(X, y, params,
+                                     "compares the rungs of a bracket on the same folds"):
+            # as scikit-learn's searches say it, but before any fit and before an
+            # "auto" min_resources of 2 * 0 splits could say something else
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? "
+                f"cv={self.cv!r} gives no splits."
+            )
 
         n_samples = num_samples(X)
         max_resources = self.max_resources

@@ -406,6 +406,16 @@ def test_a_refused_second_fit_keeps_the_first(Search):
     assert after.keys() == first.keys() and all(after[k] is first[k] for k in first)
 
 
+def test_an_empty_cv_iterator(Search):
+    from sklearn.model_selection import KFold
+
+    splits = KFold(3).split(X_IRIS)
+    list(splits)
+    with pytest.raises(ValueError, match=r"^No fits were performed\. Was the CV "
+                                         r"iterator empty\?"):
+        small_search(Search, cv=splits).fit(X_IRIS, Y_IRIS)
+
+
 def test_a_generator_of_splits_is_read_once(Search):
     from sklearn.model_selection import StratifiedKFold
 
