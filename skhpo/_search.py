@@ -38,6 +38,11 @@ from .space import Categorical, SearchSpace
 _RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
 
 
+def _listed(splits) -> list:
+    """The ``(train, test)`` pairs a splitter yields, read once, as arrays."""
+    return [(np.asarray(train), np.asarray(test)) for train, test in splits]
+
+
 def _is_fitted(name: str) -> bool:
     """Whether ``name`` is a fitted attribute, by scikit-learn's convention."""
     return name.endswith("_") and not name.startswith("_")
@@ -199,8 +204,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         routed = self._get_routed_params_for_fit(params)
 
         def splits():
-            return [(np.asarray(tr), np.asarray(te))
-                    for tr, te in cv.split(X, y, **routed.splitter.split)]
+            return _listed(cv.split(X, y, **routed.splitter.split))
 
         first, second = splits(), splits()
         same = len(first) == len(second) and all(
@@ -360,16 +364,17 @@ class _SkhpoSearchCV(BaseSearchCV):
         ``error_score`` recorded (a number could draw the search to where fits fail),
         and for ``+inf``, which ``cv_results_`` keeps, as scikit-learn's searches do,
         but no strategy can learn from."""
-        infinite = np.isposinf(scores) & ~failed
-        if infinite.any():
+        infinite = np.isposinf(scores)
+        n_infinite = int((infinite & ~failed).sum())
+        if n_infinite:
             warnings.warn(
-                f"{int(infinite.sum())} candidate(s) of this batch scored +inf on "
+                f"{n_infinite} candidate(s) of this batch scored +inf on "
                 f"{key[len('mean_test_'):]!r}: cv_results_ records +inf, and "
                 f"{type(self).__name__} treats them as failed evaluations when choosing "
                 "what to evaluate next. Check the scoring.",
                 UserWarning,
             )
-        return np.where(failed | np.isposinf(scores), np.nan, scores)
+        return np.where(failed | infinite, np.nan, scores)
 
     def _say(self, message: str) -> None:
         if self.verbose > 0:
@@ -398,8 +403,7 @@ class _SplitOnce:
 
     def split(self, X, y=None, **kwargs):
         if self._splits is None:
-            self._splits = [(np.asarray(train), np.asarray(test))
-                            for train, test in self.cv.split(X, y, **kwargs)]
+            self._splits = _listed(self.cv.split(X, y, **kwargs))
         return iter(self._splits)
 
 
