@@ -507,6 +507,25 @@ class Fragile(ClassifierMixin, BaseEstimator):
         return 1.0 - abs(self.x - 0.7)
 
 
+class Tagged(Fragile):
+    """:class:`Fragile` with a string parameter, ``tag``."""
+
+    def __init__(self, x=0.5, fail=False, tag="float32"):
+        super().__init__(x=x, fail=fail)
+        self.tag = tag
+
+
+def test_strings_that_name_numpy_dtypes_are_kept_as_strings(Search):
+    # scikit-learn 1.5.0 read such choices as dtypes when formatting cv_results_ and
+    # failed after every fit of the first batch (fixed in 1.5.1, skhpo's floor)
+    tags = ["float32", "float64", "B", "i"]
+    search = Search(Tagged(), {"x": Real(0.0, 1.0), "tag": tags}, n_iter=6, cv=3,
+                    random_state=0).fit(X_IRIS, Y_IRIS)
+    column = search.cv_results_["param_tag"]
+    assert all(isinstance(t, str) and t in tags for t in column)
+    assert [p["tag"] for p in search.cv_results_["params"]] == list(column)
+
+
 def test_a_failing_candidate_is_recorded_and_the_search_goes_on(Search):
     space = {"x": Real(0.0, 1.0), "fail": [True, False]}
     with pytest.warns(FitFailedWarning, match="cannot be fitted"):
