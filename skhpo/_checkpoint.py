@@ -14,12 +14,18 @@ A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
   ``{"batch": i, "params": [repr, ...], "points": [[unit coordinates], ...],
   "more_results": {column: [...]}, "out": [per candidate x split: test scores, train
   scores, n_test_samples, fit_time, score_time, fit_error]}``.
+- before it, one **part** line per candidate of the batch whose every split is done
+  (the last excepted, which the batch line follows): the same fields for that
+  candidate alone, and ``"part": j``, its index in the batch. Once the batch line is
+  written they are redundant; after an interruption, the parts of the batch that did
+  not complete are replayed, and only its other candidates are evaluated.
 
-The file is created with its first completed batch (header and batch written to a
-temporary file, fsync-ed and renamed into place). Every later batch line is appended with
-one ``write``, flushed and ``fsync``-ed as soon as the batch completes. A process killed mid-write can leave a truncated last line: it is dropped
-(that batch is evaluated again) and cut from the file. Any other malformed line is an
-error; nothing is ever silently mixed.
+The file is created with its first line after the header (header and line written to
+a temporary file, fsync-ed and renamed into place). Every later line is appended with
+one ``write``, flushed and ``fsync``-ed as soon as its candidate or batch completes. A
+process killed mid-write can leave a truncated last line: it is dropped (what it
+held is evaluated again) and cut from the file. Any other malformed line is an error;
+nothing is ever silently mixed.
 """
 
 from __future__ import annotations
@@ -210,14 +216,18 @@ class Journal:
     """An open checkpoint: the batches to replay, then new batches appended.
 
     Use :meth:`open`; then, for each batch of the search, :meth:`next_record` (a batch
-    to replay, or ``None``) and :meth:`append` for a batch evaluated anew.
+    to replay, or ``None``), then :meth:`take_part` (the candidates done of a batch an
+    interruption cut short, or ``None``), :meth:`append_part` for each candidate of a
+    batch under way as it completes, and :meth:`append` for the batch once complete.
     """
 
-    def __init__(self, path, seed, records: list, header: bytes | None = None):
+    def __init__(self, path, seed, records: list, header: bytes | None = None,
+                 part: dict | None = None):
         self.path = os.fspath(path)
         self._file = os.path.realpath(self.path)  # what a symbolic link points to
         self.seed = seed
         self._records = records
+        self._part = part  # the completed candidates of an interrupted batch
         self._replayed = 0
         self._n_batches = 0  # batches replayed or appended during this fit
         self._header = header  # still to be written with the first batch
@@ -255,7 +265,7 @@ class Journal:
             return cls(path, seed, [], (json.dumps(header) + "\n").encode())
         with open(path, "rb") as f:
             raw = f.read()
-        header, records, good_bytes = _parse(path, raw)
+        header, records, part, good_bytes = _parse(path, raw)
         if header.get("format") != FORMAT or header.get("version") != VERSION:
             raise ValueError(
                 f"checkpoint={path!r} is not an skhpo checkpoint (version {VERSION}): "
@@ -297,7 +307,7 @@ class Journal:
                 f.truncate(good_bytes)
                 f.flush()
                 os.fsync(f.fileno())
-        return cls(path, header["seed"], records)
+        return cls(path, header["seed"], records, part=part)
 
     # -- replay ------------------------------------------------------------------------
 
@@ -314,9 +324,20 @@ class Journal:
         self._n_batches += 1
         return rec
 
+    def take_part(self) -> dict | None:
+        """The candidates of the batch an interruption cut short whose every split was
+        done, as one record (once all completed batches are replayed; ``None`` if
+        there are none). The batch itself is evaluated anew from the next candidate."""
+        if self._replayed < len(self._records):
+            return None
+        part, self._part = self._part, None
+        return part
+
     def check_batch(self, record: dict, points: np.ndarray, more_results: dict,
                     n_fits: int) -> None:
-        """Refuse a replayed batch that is not the batch the search proposes now."""
+        """Refuse a replayed batch that is not the batch the search proposes now.
+
+        A part record (:meth:`take_part`) must be the first candidates of the batch."""
         if len(record["out"]) != n_fits:
             raise ValueError(
                 f"checkpoint={self.path!r} is corrupt: batch {record['batch']} holds "
@@ -324,6 +345,9 @@ class Journal:
                 "file to start afresh."
             )
         theirs = np.asarray(record["points"], dtype=float)
+        if "part" in record:  # compare with the batch's first candidates
+            points = points[:len(theirs)]
+            more_results = {k: list(v)[:len(theirs)] for k, v in more_results.items()}
         same = theirs.shape == points.shape and np.allclose(theirs, points, rtol=0,
                                                             atol=1e-12)
         if same:
@@ -342,7 +366,17 @@ class Journal:
     def append(self, params: list, points: np.ndarray, more_results: dict,
                out: list) -> None:
         """Durably record one completed batch."""
-        record = {
+        self._write(self._record(params, points, more_results, out))
+        self._n_batches += 1
+
+    def append_part(self, index: int, params: list, points: np.ndarray,
+                    more_results: dict, out: list) -> None:
+        """Durably record completed candidates of the batch under way, the first of
+        them at ``index`` in the batch (a part line)."""
+        self._write({**self._record(params, points, more_results, out), "part": index})
+
+    def _record(self, params, points, more_results, out) -> dict:
+        return {
             "batch": self._n_batches,
             "params": [describe(p) for p in params],
             "points": _jsonable(np.asarray(points)),
@@ -350,6 +384,8 @@ class Journal:
             "out": [_jsonable({k: v for k, v in o.items() if k != "parameters"})
                     for o in out],
         }
+
+    def _write(self, record: dict) -> None:
         line = (json.dumps(record, allow_nan=True) + "\n").encode()
         if self._header is not None:
             _atomic_write(self._file, self._header + line)
@@ -359,7 +395,6 @@ class Journal:
                 f.write(line)
                 f.flush()
                 os.fsync(f.fileno())
-        self._n_batches += 1
 
 
 class _Lock:
@@ -487,11 +522,12 @@ def _umask() -> int:
 
 
 def _parse(path: str, raw: bytes):
-    """Header, batch records and the byte length of the well-formed prefix."""
+    """Header, batch records, the part lines after the last batch merged into one
+    record (``None`` if none), and the byte length of the well-formed prefix."""
     lines = raw.split(b"\n")
     # raw ends with "\n" when the last line is complete: the final element is b""
     complete, tail = lines[:-1], lines[-1]
-    records, offset, header = [], 0, None
+    records, parts, offset, header = [], [], 0, None
     for i, line in enumerate(complete):
         try:
             try:
@@ -503,6 +539,8 @@ def _parse(path: str, raw: bytes):
             if i > 0:
                 # a well-formed line must be a valid batch, the last one too
                 _check_record(obj, len(records))
+                if "part" in obj:
+                    _check_part(obj, parts)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             what = "header" if i == 0 else "line"
             raise ValueError(
@@ -515,12 +553,40 @@ def _parse(path: str, raw: bytes):
                 raise ValueError(f"checkpoint={path!r} is corrupt: its header is not a "
                                  "JSON object.")
             header = obj
+        elif "part" in obj:
+            parts.append(obj)
         else:
             records.append(obj)
+            parts = []  # the batch completed: its parts are redundant
         offset += len(line) + 1
     if header is None:
         raise ValueError(f"checkpoint={path!r} is corrupt: it has no complete header line.")
-    return header, records, offset
+    return header, records, _merge_parts(parts), offset
+
+
+def _check_part(obj, parts) -> None:
+    done = sum(len(p["params"]) for p in parts)
+    if obj["part"] != done:
+        raise ValueError(f"part {obj['part']!r} of batch {obj['batch']} where part "
+                         f"{done} was expected")
+    fits = [len(p["out"]) // len(p["params"]) for p in [*parts, obj]]
+    if len(set(fits)) > 1:
+        raise ValueError("not the same number of fits for every candidate")
+
+
+def _merge_parts(parts) -> dict | None:
+    if not parts:
+        return None
+    columns = dict.fromkeys(k for p in parts for k in p["more_results"])
+    return {
+        "batch": parts[0]["batch"],
+        "part": 0,
+        "params": [x for p in parts for x in p["params"]],
+        "points": [x for p in parts for x in p["points"]],
+        "more_results": {k: [x for p in parts for x in p["more_results"].get(k, [])]
+                         for k in columns},
+        "out": [x for p in parts for x in p["out"]],
+    }
 
 
 _OUT_KEYS = {"test_scores", "n_test_samples", "fit_time", "score_time", "fit_error"}
@@ -536,6 +602,9 @@ def _check_record(obj, expected_batch):
         raise ValueError(f"batch {obj['batch']} where batch {expected_batch} was expected")
     if not isinstance(obj["out"], list) or not obj["out"]:
         raise ValueError("no results")
+    if "part" in obj and (not isinstance(obj["part"], int) or isinstance(obj["part"], bool)
+                          or not obj["params"]):
+        raise ValueError(f"a part line with part={obj['part']!r}")
     if not isinstance(obj["points"], list) or len(obj["points"]) != len(obj["params"]):
         raise ValueError("as many points as candidates expected")
     if len(obj["out"]) % max(1, len(obj["params"])):

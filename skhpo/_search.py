@@ -31,6 +31,8 @@ from ._sklearn_compat import (
     raise_if_all_fits_failed,
     replay_batch,
     results_so_far,
+    results_with,
+    streamed,
 )
 from .space import Categorical, SearchSpace
 
@@ -41,6 +43,11 @@ _RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
 def _listed(splits) -> list:
     """The ``(train, test)`` pairs a splitter yields, read once, as arrays."""
     return [(np.asarray(train), np.asarray(test)) for train, test in splits]
+
+
+def _rows(columns: dict, start: int, stop: int) -> dict:
+    """The rows ``start:stop`` of extra ``cv_results_`` columns."""
+    return {k: list(v)[start:stop] for k, v in columns.items()}
 
 
 def _is_fitted(name: str) -> bool:
@@ -285,7 +292,8 @@ class _SkhpoSearchCV(BaseSearchCV):
         Fits that fail are recorded with ``error_score``; only a search in which every
         fit failed raises, once, at the end. If the search is interrupted
         (``KeyboardInterrupt``, or an error with ``error_score="raise"``), the results of
-        every batch completed so far stay in ``partial_results_``.
+        every batch completed so far, and of every candidate of the interrupted batch
+        whose splits were all done, stay in ``partial_results_``.
         """
         search_ctx = None
         if callback_ctx is not None:
@@ -293,17 +301,27 @@ class _SkhpoSearchCV(BaseSearchCV):
                 task_name="search", max_subtasks=n_batches
             ).call_on_fit_task_begin(estimator=self)
         self._skhpo_fit_failures = []
+        self._pending = None
         try:
             yield search_ctx
             raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
             self._results_at_end = results_so_far(evaluate_candidates)
         except BaseException:
             results = results_so_far(evaluate_candidates)
+            if self._pending is not None and self._pending[0]:
+                done, more = self._pending
+                try:
+                    results = results_with(evaluate_candidates, self,
+                                           [params for params, _ in done],
+                                           [o for _, outputs in done for o in outputs],
+                                           _rows(more, 0, len(done)))
+                except Exception:  # keep what the completed batches hold
+                    pass
             if results:
                 self.partial_results_ = results
             raise
         finally:
-            del self._skhpo_fit_failures
+            del self._skhpo_fit_failures, self._pending
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
 
@@ -316,10 +334,16 @@ class _SkhpoSearchCV(BaseSearchCV):
         """Fit and score ``batch`` over the folds in one parallel call (or replay it from
         the checkpoint).
 
+        Each candidate's outputs are kept as soon as all its splits are done (in the
+        checkpoint, as a part line), so an interruption loses only the candidates
+        under way.
+
         Returns the objective of each candidate, the objective's name, and which
         candidates had a failed fit.
         """
         journal = getattr(self, "_journal", None)
+        n_logged = len(self._skhpo_fit_failures)
+        first = 0  # the first candidate to evaluate
         if journal is not None:
             points = self._points(batch)
             record = journal.next_record()
@@ -332,25 +356,56 @@ class _SkhpoSearchCV(BaseSearchCV):
                                        more_results)
                 return self._batch_summary(results, batch, errors)
             start = n_outputs(evaluate_candidates)
-        kwargs = {"more_results": more_results}
+            part = journal.take_part()
+            if part is not None:
+                # the candidates an interruption left done: replayed, not refitted
+                first = len(part["params"])
+                journal.check_batch(part, points, more_results,
+                                    n_fits=first * self._n_splits_checked)
+                self._skhpo_fit_failures.extend(o["fit_error"] for o in part["out"])
+                results = replay_batch(evaluate_candidates, self, batch[:first],
+                                       part["out"], _rows(more_results, 0, first))
+        if first < len(batch):
+            results = self._evaluate_rows(evaluate_candidates, batch, first, search_ctx,
+                                          label, more_results, cv, journal)
+        if journal is not None:
+            journal.append(batch, points, more_results,
+                           batch_outputs(evaluate_candidates, start))
+        return self._batch_summary(results, batch, self._skhpo_fit_failures[n_logged:])
+
+    def _evaluate_rows(self, evaluate_candidates, batch, first, search_ctx, label,
+                       more_results, cv, journal):
+        """One ``evaluate_candidates`` call for ``batch[first:]``, each candidate kept
+        as soon as its splits are done."""
+        rows = batch[first:]
+        more = _rows(more_results, first, len(batch))
+        kwargs = {"more_results": more}
         if cv is not None:
             kwargs["cv"] = cv
         batch_ctx = None
         if search_ctx is not None:
             batch_ctx = search_ctx.subcontext(
                 task_name=label,
-                max_subtasks=len(batch) * self.n_splits_,
+                max_subtasks=len(rows) * self.n_splits_,
                 sequential_subtasks=False,
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
-        n_logged = len(self._skhpo_fit_failures)
-        results = evaluate_candidates(batch, **kwargs)
+        done = []  # (candidate, its outputs) as each completes
+        self._pending = (done, more)  # for partial_results_
+
+        def keep(j, outputs):
+            done.append((rows[j], list(outputs)))
+            i = first + j
+            if journal is not None and i < len(batch) - 1:
+                journal.append_part(i, [batch[i]], self._points([batch[i]]),
+                                    _rows(more_results, i, i + 1), outputs)
+
+        with streamed(evaluate_candidates, keep):
+            results = evaluate_candidates(rows, **kwargs)
+        self._pending = None
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=self)
-        if journal is not None:
-            journal.append(batch, points, more_results,
-                           batch_outputs(evaluate_candidates, start))
-        return self._batch_summary(results, batch, self._skhpo_fit_failures[n_logged:])
+        return results
 
     def _batch_summary(self, results, batch, errors):
         key = self._objective_key(results)

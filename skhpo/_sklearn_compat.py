@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from contextlib import contextmanager
 
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
@@ -40,6 +41,8 @@ __all__ = [
     "batch_outputs",
     "replay_batch",
     "results_so_far",
+    "results_with",
+    "streamed",
     "n_outputs",
     "raise_if_all_fits_failed",
     "align_score_types",
@@ -143,7 +146,7 @@ def raise_if_all_fits_failed(fit_errors: list, error_score) -> None:
 # batch from them, and replays a recorded batch into them without fitting anything, so
 # that ``cv_results_`` is scikit-learn's own formatting of old and new evaluations alike.
 
-_CELLS = ("all_candidate_params", "all_out", "all_more_results", "results")
+_CELLS = ("all_candidate_params", "all_out", "all_more_results", "results", "parallel")
 
 
 def _cells(evaluate_candidates) -> dict:
@@ -185,6 +188,81 @@ def replay_batch(evaluate_candidates, search, candidate_params, out, more_result
     results = search._format_results(all_params, n_splits, all_out, all_more)
     cells["results"].cell_contents = results
     return results
+
+
+def results_with(evaluate_candidates, search, candidate_params, out, more_results):
+    """The formatted results of every batch completed so far and of ``candidate_params``
+    (whose outputs are ``out``), leaving the search's bookkeeping as it is."""
+    cells = _cells(evaluate_candidates)
+    all_out = list(cells["all_out"].cell_contents)
+    out = [dict(o) for o in out]
+    if callable(search.scoring):
+        align_score_types(search, out, all_out)
+    all_params = [*cells["all_candidate_params"].cell_contents, *candidate_params]
+    all_more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
+    for key, value in more_results.items():
+        all_more.setdefault(key, []).extend(value)
+    n_splits = len(out) // len(candidate_params)
+    return search._format_results(all_params, n_splits, all_out + out, all_more)
+
+
+class _Streamed:
+    """Stands in for ``evaluate_candidates``' ``parallel`` during one call: runs the
+    same tasks, in the same order, through joblib's ordered generator, and hands each
+    candidate's outputs (all its splits) to ``on_candidate(index, outputs)`` as soon as
+    they are in, rather than all at the end. With a joblib backend that cannot stream
+    (``multiprocessing``, say) the batch runs as one call, as in scikit-learn.
+
+    Which task is a candidate's last is read from the ``split_progress=(split,
+    n_splits)`` that ``evaluate_candidates`` gives each ``_fit_and_score`` task.
+    """
+
+    def __init__(self, parallel, on_candidate):
+        self._parallel = parallel
+        self._on_candidate = on_candidate
+
+    def __call__(self, iterable):
+        try:
+            streaming = type(self._parallel)(
+                n_jobs=self._parallel.n_jobs, pre_dispatch=self._parallel.pre_dispatch,
+                return_as="generator")
+        except ValueError:  # "Backend ... does not support return_as=generator"
+            return self._parallel(iterable)
+        splits = []  # (split, n_splits) of each task handed to joblib, in order
+
+        def tasks():
+            for task in iterable:
+                splits.append(task[2].get("split_progress"))
+                yield task
+
+        out, start, candidate = [], 0, 0
+        outputs = streaming(tasks())
+        try:
+            for output in outputs:
+                out.append(output)
+                split = splits[len(out) - 1]
+                if split is not None and split[0] == split[1] - 1:
+                    self._on_candidate(candidate, out[start:])
+                    start, candidate = len(out), candidate + 1
+        finally:
+            outputs.close()  # on an interruption, joblib cancels what is left
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._parallel, name)
+
+
+@contextmanager
+def streamed(evaluate_candidates, on_candidate):
+    """Within this context, ``evaluate_candidates`` hands each candidate's outputs to
+    ``on_candidate(index, outputs)`` as they complete (see :class:`_Streamed`)."""
+    cell = _cells(evaluate_candidates)["parallel"]
+    parallel = cell.cell_contents
+    cell.cell_contents = _Streamed(parallel, on_candidate)
+    try:
+        yield
+    finally:
+        cell.cell_contents = parallel
 
 
 def results_so_far(evaluate_candidates):

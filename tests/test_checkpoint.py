@@ -66,6 +66,25 @@ def n_search_fits(search):
     return len(search.cv_results_["params"]) * search.n_splits_
 
 
+def n_recorded(path):
+    """Candidates a checkpoint holds: those of its batch lines, and of the part lines
+    after the last (those of a batch that completed are redundant)."""
+    whole, parts = 0, 0
+    for line in path.read_text().splitlines()[1:]:
+        record = json.loads(line)
+        if "part" in record:
+            parts += len(record["params"])
+        else:
+            whole, parts = whole + len(record["params"]), 0
+    return whole + parts
+
+
+def batch_lines(path):
+    """The header and batch lines of a checkpoint, as bytes, its part lines left out."""
+    lines = path.read_bytes().split(b"\n")[:-1]
+    return lines[:1] + [ln for ln in lines[1:] if b'"part":' not in ln]
+
+
 @pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
 def test_interrupted_search_resumes_where_it_stopped(cls, exc, tmp_path):
@@ -81,8 +100,7 @@ def test_interrupted_search_resumes_where_it_stopped(cls, exc, tmp_path):
         interrupted.fit(X_IRIS, Y_IRIS)
     done = len(interrupted.partial_results_["params"])
     assert 0 < done < len(reference.cv_results_["params"])
-    lines = path.read_text().splitlines()
-    assert sum(len(json.loads(ln)["params"]) for ln in lines[1:]) == done
+    assert n_recorded(path) == done
 
     arm(None)
     resumed = make(cls, checkpoint=path, error_score="raise" if exc is RuntimeError
@@ -112,6 +130,96 @@ def test_keyboard_interrupt_without_checkpoint_keeps_results_so_far(tmp_path):
     arm(None)
     search.fit(X_IRIS, Y_IRIS)
     assert not hasattr(search, "partial_results_")
+
+
+# candidates of the first batch done when the fit after them (on its second fold) is
+# interrupted: fewer than the batch holds
+DONE_IN_FIRST_BATCH = {BayesSearchCV: 1, EvolutionSearchCV: 2, HyperbandSearchCV: 2}
+
+
+@pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
+def test_an_interrupted_batch_keeps_its_completed_candidates(cls, tmp_path):
+    arm(None)
+    reference = make(cls).fit(X_IRIS, Y_IRIS)
+    total = n_search_fits(reference)
+    done = DONE_IN_FIRST_BATCH[cls]
+    assert (reference.cv_results_["iter"][:done + 1] == 0).all()  # one batch
+
+    # without a checkpoint: in partial_results_
+    arm(at=3 * done + 2)
+    search = make(cls)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X_IRIS, Y_IRIS)
+    partial = search.partial_results_
+    assert partial["params"] == reference.cv_results_["params"][:done]
+    for key in ("mean_test_score", "split1_test_score", "iter"):
+        np.testing.assert_array_equal(partial[key], reference.cv_results_[key][:done])
+
+    # with one: in part lines, replayed on resume, and only the rest is fitted
+    path = tmp_path / "c.jsonl"
+    arm(at=3 * done + 2)
+    with pytest.raises(KeyboardInterrupt):
+        make(cls, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    lines = [json.loads(ln) for ln in path.read_text().splitlines()[1:]]
+    assert [ln["part"] for ln in lines] == list(range(done))
+    arm(None)
+    resumed = make(cls, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == total - 3 * done + 1
+    assert_same_search(resumed, reference)
+    assert n_recorded(path) == len(reference.cv_results_["params"])
+
+
+def test_an_interrupted_batch_in_threads_keeps_a_prefix_of_it(tmp_path):
+    from joblib import parallel_config
+
+    arm(None)
+    reference = make(HyperbandSearchCV, min_resources=10).fit(X_IRIS, Y_IRIS)
+    assert (reference.cv_results_["iter"][:9] == 0).all()  # a first rung of 9
+    path = tmp_path / "c.jsonl"
+    arm(at=20)
+    with parallel_config(backend="threading"):
+        search = make(HyperbandSearchCV, min_resources=10, n_jobs=2, checkpoint=path)
+        with pytest.raises(KeyboardInterrupt):
+            search.fit(X_IRIS, Y_IRIS)
+    done = len(search.partial_results_["params"])
+    assert 0 < done < 9  # within the first rung
+    assert search.partial_results_["params"] == reference.cv_results_["params"][:done]
+    assert n_recorded(path) == done
+    arm(None)
+    with parallel_config(backend="threading"):
+        resumed = make(HyperbandSearchCV, min_resources=10, n_jobs=2,
+                       checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert_same_search(resumed, reference)
+
+
+def test_a_backend_that_cannot_stream_runs_each_batch_whole():
+    from joblib import parallel_config
+
+    arm(None)
+    reference = make(EvolutionSearchCV).fit(X_IRIS, Y_IRIS)
+    with parallel_config(backend="multiprocessing", n_jobs=2):
+        search = make(EvolutionSearchCV, n_jobs=2).fit(X_IRIS, Y_IRIS)
+    assert_same_search(search, reference)
+
+
+def test_part_lines_out_of_order_or_of_other_candidates_are_refused(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(at=3 * 2 + 2)  # two candidates of the first generation done
+    with pytest.raises(KeyboardInterrupt):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    header, *parts = path.read_text().splitlines()
+    assert len(parts) == 2
+    path.write_text("\n".join([header, *parts[1:]]) + "\n")
+    arm(None)
+    with pytest.raises(ValueError, match=r"is corrupt: line 2 cannot be read \(part 1 of "
+                                         r"batch 0 where part 0 was expected\)"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    record = json.loads(parts[0])
+    record["points"][0][0] = 1 - record["points"][0][0]
+    path.write_text("\n".join([header, json.dumps(record), *parts[1:]]) + "\n")
+    with pytest.raises(CheckpointMismatchError, match="proposes others"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
 
 
 def test_random_state_none_resumes_the_same_candidates(tmp_path):
@@ -152,7 +260,7 @@ def test_a_truncated_last_line_is_redone(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(None)
     reference = make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
-    lines = path.read_bytes().split(b"\n")[:-1]
+    lines = batch_lines(path)
     # the process died while writing batch 2: half a line, no newline
     path.write_bytes(b"\n".join(lines[:3]) + b"\n" + lines[3][: len(lines[3]) // 2])
     arm(None)
@@ -160,14 +268,14 @@ def test_a_truncated_last_line_is_redone(tmp_path):
     # batches 0 and 1 replayed; 2 redone and the rest evaluated: 3 candidates x 3 folds
     assert Interrupting.trigger["n"] == (9 - 6) * 3 + 1
     assert_same_search(resumed, reference)
-    assert len(path.read_text().splitlines()) == len(lines)
+    assert len(batch_lines(path)) == len(lines)
 
 
 def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(None)
     make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
-    lines = path.read_text().splitlines()
+    lines = [ln.decode() for ln in batch_lines(path)]
     lines[1] = lines[1][:-5] + "#####"
     path.write_text("\n".join(lines) + "\n")
     arm(None)
@@ -179,7 +287,7 @@ def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
     path = tmp_path / "twice.jsonl"
     arm(None)
     make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
-    lines = path.read_text().splitlines()
+    lines = [ln.decode() for ln in batch_lines(path)]
     path.write_text("\n".join(lines[:3] + [lines[2]]) + "\n")
     arm(None)
     with pytest.raises(ValueError, match=r"is corrupt: line 4 cannot be read \(batch 1 "
@@ -274,7 +382,14 @@ KILLED_SCRIPT = textwrap.dedent('''
 
 
 class Killer(LogisticRegression):
-    """Same name and parameters as the estimator of the killed process."""
+    """Same name and parameters as the estimator of the killed process; counts its
+    fits."""
+
+    n = 0
+
+    def fit(self, X, y, **kw):
+        Killer.n += 1
+        return super().fit(X, y, **kw)
 
 
 @pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
@@ -293,15 +408,18 @@ def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
         proc = subprocess.run([sys.executable, str(script), cls.__name__, str(path),
                                str(kill_at)], capture_output=True, text=True, timeout=120)
         assert proc.returncode == -9, proc.stderr
-        # the file appears with the first completed batch
-        replayed.append(len(path.read_text().splitlines()) - 1 if path.exists() else 0)
+        # the file appears with the first completed candidate
+        replayed.append(n_recorded(path) if path.exists() else 0)
+        Killer.n = 0
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # resuming is silent
             resumed = cls(Killer(max_iter=300), SPACE, cv=3, random_state=0,
                           checkpoint=path, **SETTINGS[cls]).fit(X_IRIS, Y_IRIS)
+        # what was recorded is not fitted again; all the rest is, then the refit
+        assert Killer.n == total - 3 * replayed[-1] + 1
         assert_same_search(resumed, reference)
         assert len(resumed.cv_results_["params"]) == len(reference.cv_results_["params"])
-    assert max(replayed) >= 1  # at least one kill left completed batches to replay
+    assert max(replayed) >= 1  # at least one kill left completed candidates to replay
 
 
 # -- what makes two searches the same -----------------------------------------------------
@@ -377,7 +495,7 @@ def test_a_line_missing_a_field_is_corrupt(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(None)
     make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
-    lines = path.read_text().splitlines()
+    lines = [ln.decode() for ln in batch_lines(path)]
     record = json.loads(lines[1])
     del record["out"][0]["fit_time"]
     lines[1] = json.dumps(record)
