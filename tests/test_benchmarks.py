@@ -168,3 +168,28 @@ def test_arrivals_shows_when_each_full_score_came():
         arrivals.arrivals({"runs": runs}, ["bayes"])
     with pytest.raises(ValueError, match="no random run for hgb-max_iter, seed 0"):
         arrivals.arrivals({"runs": runs[1:]}, ["hyperband"])
+
+
+def test_median_ci_brackets_the_median_of_seeds():
+    from benchmarks import median_ci
+
+    rows = [{"problem": "p", "method": "m", "ratio": r}
+            for r in (0.1, 0.2, 0.3, 0.4, np.inf)]
+    rows += [{"problem": "p", "method": "same", "ratio": 0.5} for _ in range(4)]
+    (p, m, n, med, low, high, share), same = median_ci.median_ci(
+        rows, level=0.9, threshold=0.3, n_resamples=2000, seed=0)
+    assert (p, m, n, med) == ("p", "m", 5, 0.3)
+    assert 0.1 <= low <= med <= high and high in (0.4, np.inf)
+    # the median of 5 draws is 0.3 or less when 3 or more are: P(Binomial(5, 0.6) >= 3)
+    assert abs(share - 0.68256) < 0.04
+    assert same[3:6] == (0.5, 0.5, 0.5) and same[6] == 0.0  # no spread, above 0.3
+    again = median_ci.median_ci(rows, level=0.9, threshold=0.3, n_resamples=2000, seed=0)
+    assert again == [(p, m, n, med, low, high, share), same]  # seeded
+    assert "| p | m | 5 | 0.30 |" in median_ci.markdown([again[0]], 0.9, 0.3)
+    assert "not reached" in median_ci.markdown([("p", "m", 1, np.inf, np.inf, np.inf, 0.0)],
+                                               0.9, 0.3)
+    for bad in (0, 1, 1.5):
+        with pytest.raises(ValueError, match="level must be in"):
+            median_ci.median_ci(rows, level=bad)
+    with pytest.raises(ValueError, match="n_resamples must be an int >= 1"):
+        median_ci.median_ci(rows, n_resamples=0)
