@@ -607,6 +607,8 @@ def _check_record(obj, expected_batch):
         raise ValueError(f"a part line with part={obj['part']!r}")
     if not isinstance(obj["points"], list) or len(obj["points"]) != len(obj["params"]):
         raise ValueError("as many points as candidates expected")
+    if not isinstance(obj["more_results"], dict):
+        raise ValueError("more_results is not a JSON object")
     if len(obj["out"]) % max(1, len(obj["params"])):
         raise ValueError("not the same number of fits for every candidate")
     for o in obj["out"]:

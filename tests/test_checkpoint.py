@@ -496,18 +496,32 @@ def test_a_line_missing_a_field_is_corrupt(tmp_path):
     arm(None)
     make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
     lines = [ln.decode() for ln in batch_lines(path)]
-    record = json.loads(lines[1])
-    del record["out"][0]["fit_time"]
-    lines[1] = json.dumps(record)
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValueError, match=r"is corrupt: line 2 cannot be read .*fit_time"):
-        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
-    record = json.loads(json.loads(json.dumps(lines[1])))
-    record["out"] = record["out"][:3]  # fits of one candidate only
-    lines[1] = json.dumps(record)
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValueError, match=r"is corrupt: .*fit"):
-        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    arm(None)
+
+    def damaged(change):
+        record = json.loads(lines[1])
+        change(record)
+        path.write_text("\n".join([lines[0], json.dumps(record), *lines[2:]]) + "\n")
+        return path
+
+    def no_fit_time(record):
+        del record["out"][0]["fit_time"]
+
+    def four_fits(record):
+        record["out"] = record["out"][:4]  # 3 candidates
+
+    def one_candidate_of_fits(record):
+        record["out"] = record["out"][:3]  # 3 candidates, the fits of one
+
+    for change, message in [
+            (no_fit_time, r"line 2 cannot be read .*fit_time"),
+            (lambda r: r.update(more_results=[0, 0, 0]),
+             r"line 2 cannot be read .*more_results is not a JSON"),
+            (four_fits, r"line 2 cannot be read .*not the same number of fits"),
+            (one_candidate_of_fits, r"batch 0 holds 3 fits where 9 were expected")]:
+        with pytest.raises(ValueError, match=r"is corrupt: " + message):
+            make(EvolutionSearchCV, checkpoint=damaged(change)).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 0
 
 
 class BudgetModel(LogisticRegression):
