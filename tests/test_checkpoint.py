@@ -381,6 +381,15 @@ KILLED_SCRIPT = textwrap.dedent('''
 ''')
 
 
+def same_skhpo():
+    """The environment of a child process that imports the skhpo these tests import."""
+    import skhpo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(skhpo.__file__)))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
 class Killer(LogisticRegression):
     """Same name and parameters as the estimator of the killed process; counts its
     fits."""
@@ -406,7 +415,8 @@ def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
     for kill_at in (rng.randint(2, total // 2), rng.randint(total // 2, total)):
         path = tmp_path / f"killed-{kill_at}.jsonl"
         proc = subprocess.run([sys.executable, str(script), cls.__name__, str(path),
-                               str(kill_at)], capture_output=True, text=True, timeout=120)
+                               str(kill_at)], capture_output=True, text=True, timeout=120,
+                              env=same_skhpo())
         assert proc.returncode == -9, proc.stderr
         # the file appears with the first completed candidate
         replayed.append(n_recorded(path) if path.exists() else 0)
@@ -420,6 +430,71 @@ def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
         assert_same_search(resumed, reference)
         assert len(resumed.cv_results_["params"]) == len(reference.cv_results_["params"])
     assert max(replayed) >= 1  # at least one kill left completed candidates to replay
+
+
+CTRL_C_SCRIPT = textwrap.dedent('''
+    import sys, time
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from skhpo import HyperbandSearchCV
+    from skhpo.space import Real
+
+    class Slow(LogisticRegression):
+        def fit(self, X, y, **kw):
+            time.sleep(0.2)
+            return super().fit(X, y, **kw)
+
+    X, y = load_iris(return_X_y=True)
+    space = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
+    search = HyperbandSearchCV(Slow(max_iter=300), space, cv=3, random_state=0,
+                               min_resources=10, n_brackets=1, n_jobs=2,
+                               checkpoint=sys.argv[1])
+    try:
+        search.fit(X, y)
+    except KeyboardInterrupt:
+        print(len(search.partial_results_["params"]))
+        raise
+''')
+
+
+class Slow(Killer):
+    """Same name and parameters as the estimator of the interrupted process."""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no process groups")
+def test_ctrl_c_with_worker_processes_keeps_the_done_candidates_of_the_rung(tmp_path):
+    import signal
+    import time
+
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_SCRIPT)
+    path = tmp_path / "c.jsonl"
+
+    def search(**kw):
+        return HyperbandSearchCV(Slow(max_iter=300), SPACE, cv=3, random_state=0,
+                                 min_resources=10, n_brackets=1, **kw)
+
+    reference = search().fit(X_IRIS, Y_IRIS)
+    assert (reference.cv_results_["iter"][:9] == 0).all()  # a first rung of 9
+    # a terminal's Ctrl-C: SIGINT to the search's process and its loky workers, once
+    # the first candidate of the first rung is in the checkpoint
+    proc = subprocess.Popen([sys.executable, str(script), str(path)],
+                            start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=same_skhpo())
+    deadline = time.monotonic() + 120
+    while not (path.exists() and len(path.read_text().splitlines()) >= 2):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    done = n_recorded(path)
+    assert 1 <= done < 9  # cut within the first rung, its done candidates kept
+    assert int(out) >= done  # partial_results_ holds them too
+    Killer.n = 0
+    resumed = search(checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Killer.n == n_search_fits(reference) - 3 * done + 1
+    assert_same_search(resumed, reference)
 
 
 # -- what makes two searches the same -----------------------------------------------------
