@@ -308,15 +308,18 @@ class _SkhpoSearchCV(BaseSearchCV):
             self._results_at_end = results_so_far(evaluate_candidates)
         except BaseException:
             results = results_so_far(evaluate_candidates)
-            if self._pending is not None and self._pending[0]:
-                done, more = self._pending
-                try:
-                    results = results_with(evaluate_candidates, self,
-                                           [params for params, _ in done],
-                                           [o for _, outputs in done for o in outputs],
-                                           _rows(more, 0, len(done)))
-                except Exception:  # keep what the completed batches hold
-                    pass
+            done, more, start = self._pending or ([], {}, None)
+            if n_outputs(evaluate_candidates) != start:
+                done = []  # scikit-learn holds them already (or there are none)
+            try:
+                # every evaluation scikit-learn holds, formatted or not yet, and the
+                # done candidates of a batch cut short
+                results = results_with(evaluate_candidates, self,
+                                       [params for params, _ in done],
+                                       [o for _, outputs in done for o in outputs],
+                                       _rows(more, 0, len(done))) or results
+            except Exception:  # keep what the completed batches hold
+                pass
             if results:
                 self.partial_results_ = results
             raise
@@ -391,7 +394,8 @@ class _SkhpoSearchCV(BaseSearchCV):
             ).call_on_fit_task_begin(estimator=self)
             kwargs["callback_ctx"] = batch_ctx
         done = []  # (candidate, its outputs) as each completes
-        self._pending = (done, more)  # for partial_results_
+        # for partial_results_, until scikit-learn adds the batch to its outputs
+        self._pending = (done, more, n_outputs(evaluate_candidates))
 
         def keep(j, outputs):
             done.append((rows[j], list(outputs)))

@@ -191,19 +191,24 @@ def replay_batch(evaluate_candidates, search, candidate_params, out, more_result
 
 
 def results_with(evaluate_candidates, search, candidate_params, out, more_results):
-    """The formatted results of every batch completed so far and of ``candidate_params``
-    (whose outputs are ``out``), leaving the search's bookkeeping as it is."""
+    """The formatted results of every evaluation ``evaluate_candidates`` holds (its
+    last call's too, if it was cut after adding them) and of ``candidate_params``
+    (whose outputs are ``out``), leaving the search's bookkeeping as it is; ``{}``
+    with none."""
     cells = _cells(evaluate_candidates)
     all_out = list(cells["all_out"].cell_contents)
     out = [dict(o) for o in out]
     if callable(search.scoring):
         align_score_types(search, out, all_out)
     all_params = [*cells["all_candidate_params"].cell_contents, *candidate_params]
+    if not all_params:
+        return {}
     all_more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
     for key, value in more_results.items():
         all_more.setdefault(key, []).extend(value)
-    n_splits = len(out) // len(candidate_params)
-    return search._format_results(all_params, n_splits, all_out + out, all_more)
+    all_out += out
+    return search._format_results(all_params, len(all_out) // len(all_params), all_out,
+                                  all_more)
 
 
 class _Streamed:

@@ -202,6 +202,36 @@ def test_a_backend_that_cannot_stream_runs_each_batch_whole():
     assert_same_search(search, reference)
 
 
+def test_an_interruption_while_a_batch_is_added_keeps_it_once():
+    # a Ctrl-C that lands in scikit-learn's formatting of the second batch, once its
+    # fits are in scikit-learn's lists: partial_results_ holds each candidate once
+    calls = {"n": 0}
+
+    class Cut(EvolutionSearchCV):
+        def _format_results(self, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise KeyboardInterrupt("while formatting batch 1")
+            return super()._format_results(*args, **kwargs)
+
+    arm(None)
+    reference = make(EvolutionSearchCV).fit(X_IRIS, Y_IRIS)
+    search = Cut(Interrupting(max_iter=300), SPACE, cv=3, random_state=0,
+                 **SETTINGS[EvolutionSearchCV])
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X_IRIS, Y_IRIS)
+    partial = search.partial_results_
+    assert partial["params"] == reference.cv_results_["params"][:6]
+    np.testing.assert_array_equal(partial["rank_test_score"],
+                                  rank(reference.cv_results_["mean_test_score"][:6]))
+
+
+def rank(scores):
+    from scipy.stats import rankdata
+
+    return rankdata(-np.asarray(scores), method="min").astype(np.int32)
+
+
 def test_part_lines_out_of_order_or_of_other_candidates_are_refused(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(at=3 * 2 + 2)  # two candidates of the first generation done
