@@ -2,7 +2,7 @@
 
 A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
 
-- line 1, the **header**: ``{"format": "skhpo-checkpoint", "version": 1, "search":
+- line 1, the **header**: ``{"format": "skhpo-checkpoint", "version": 2, "search":
   <class name>, "seed": <int>, "fingerprint": {...}}``. The fingerprint describes what a
   resumed search must match: the estimator, the search space, the scoring, the search's
   other settings, the CV splits and the data (hashes of ``X``, ``y`` and the fit
@@ -21,8 +21,10 @@ A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
   not complete are replayed, and only its other candidates are evaluated.
 
 The file is created with its first line after the header (header and line written to
-a temporary file, fsync-ed and renamed into place). Every later line is appended with
-one ``write``, flushed and ``fsync``-ed as soon as its candidate or batch completes. A
+a temporary file and renamed into place, both fsync-ed if the line is a batch line).
+Every later line is appended with
+one ``write`` and flushed as soon as its candidate or batch completes, and a batch line
+is ``fsync``-ed (which makes the part lines before it durable too). A
 process killed mid-write can leave a truncated last line: it is dropped (what it
 held is evaluated again) and cut from the file. Any other malformed line is an error;
 nothing is ever silently mixed.
@@ -50,7 +52,8 @@ except ImportError:  # Windows: no lock
 from sklearn.utils import check_random_state
 
 FORMAT = "skhpo-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: part lines; a version-1 file (batch lines only) reads the same
+_READABLE = (1, 2)
 
 #: what the fingerprint's entries mean, for error messages
 _WHAT = {
@@ -230,7 +233,8 @@ class Journal:
         self._part = part  # the completed candidates of an interrupted batch
         self._replayed = 0
         self._n_batches = 0  # batches replayed or appended during this fit
-        self._header = header  # still to be written with the first batch
+        self._header = header  # still to be written with the first line
+        self._unsynced_file = False  # created without fsync (by a part line)
 
     # -- opening -----------------------------------------------------------------------
 
@@ -266,9 +270,10 @@ class Journal:
         with open(path, "rb") as f:
             raw = f.read()
         header, records, part, good_bytes = _parse(path, raw)
-        if header.get("format") != FORMAT or header.get("version") != VERSION:
+        if header.get("format") != FORMAT or header.get("version") not in _READABLE:
             raise ValueError(
-                f"checkpoint={path!r} is not an skhpo checkpoint (version {VERSION}): "
+                f"checkpoint={path!r} is not an skhpo checkpoint this skhpo can read "
+                f"(versions {', '.join(map(str, _READABLE))}): "
                 f"its first line is {raw.splitlines()[0][:200]!r}."
             )
         theirs = {"search": header.get("search"), **header.get("fingerprint", {})}
@@ -371,9 +376,16 @@ class Journal:
 
     def append_part(self, index: int, params: list, points: np.ndarray,
                     more_results: dict, out: list) -> None:
-        """Durably record completed candidates of the batch under way, the first of
-        them at ``index`` in the batch (a part line)."""
-        self._write({**self._record(params, points, more_results, out), "part": index})
+        """Record completed candidates of the batch under way, the first of them at
+        ``index`` in the batch (a part line).
+
+        Written and flushed to the operating system, which keeps it if the process is
+        killed, but not ``fsync``-ed (nor is a checkpoint a part line creates): the
+        search takes joblib's next result only once this returns, and joblib drops the
+        results it holds when a fit raises. The batch line's ``fsync`` makes the part
+        lines before it, and the file's creation, durable too."""
+        self._write({**self._record(params, points, more_results, out), "part": index},
+                    sync=False)
 
     def _record(self, params, points, more_results, out) -> dict:
         return {
@@ -385,16 +397,22 @@ class Journal:
                     for o in out],
         }
 
-    def _write(self, record: dict) -> None:
+    def _write(self, record: dict, sync: bool = True) -> None:
         line = (json.dumps(record, allow_nan=True) + "\n").encode()
         if self._header is not None:
-            _atomic_write(self._file, self._header + line)
+            _atomic_write(self._file, self._header + line, sync=sync)
             self._header = None
+            self._unsynced_file = not sync
         else:
             with open(self._file, "ab") as f:
                 f.write(line)
                 f.flush()
-                os.fsync(f.fileno())
+                if sync:
+                    os.fsync(f.fileno())
+            if sync and self._unsynced_file:
+                # created by a part line: its name is durable from this line on too
+                _fsync_directory(os.path.dirname(self._file))
+                self._unsynced_file = False
 
 
 class _Lock:
@@ -476,7 +494,9 @@ def _check_writable(path: str) -> None:
     os.unlink(tmp)
 
 
-def _atomic_write(path: str, data: bytes) -> None:
+def _atomic_write(path: str, data: bytes, sync: bool = True) -> None:
+    """Write ``path`` whole or not at all (a temporary file renamed into place); with
+    ``sync``, durably (the file and the rename ``fsync``-ed)."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".skhpo-", dir=directory)
     try:
@@ -490,13 +510,20 @@ def _atomic_write(path: str, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    try:  # make the rename itself durable
+    if sync:
+        _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the creation or renaming of a file in ``directory`` durable."""
+    try:
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return

@@ -232,6 +232,46 @@ def rank(scores):
     return rankdata(-np.asarray(scores), method="min").astype(np.int32)
 
 
+class SlowToFail(LogisticRegression):
+    """Takes 0.1 s to fit; a fit with ``C`` in ``fail`` raises after 0.4 s."""
+
+    fail = ()
+
+    def fit(self, X, y, **kw):
+        import time
+
+        time.sleep(0.4 if self.C in SlowToFail.fail else 0.1)
+        if self.C in SlowToFail.fail:
+            raise RuntimeError("fails")
+        return super().fit(X, y, **kw)
+
+
+def test_a_slow_disk_does_not_lose_a_done_candidate_when_a_fit_raises(tmp_path,
+                                                                      monkeypatch):
+    # joblib drops the results it holds once a fit raises: the search must hand them
+    # over without waiting for the disk (part lines are flushed, not fsync-ed)
+    import time
+
+    from joblib import parallel_config
+
+    def search(**kw):
+        return EvolutionSearchCV(SlowToFail(max_iter=300), SPACE, cv=3, random_state=0,
+                                 n_jobs=2, **SETTINGS[EvolutionSearchCV], **kw)
+
+    SlowToFail.fail = ()
+    params = search().fit(X_IRIS, Y_IRIS).cv_results_["params"]
+    SlowToFail.fail = (params[2]["C"],)  # the third candidate of the first generation
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (time.sleep(0.5), fsync(fd)))
+    path = tmp_path / "c.jsonl"
+    with parallel_config(backend="threading"):
+        cut = search(checkpoint=path, error_score="raise")
+        with pytest.raises(RuntimeError, match="fails"):
+            cut.fit(X_IRIS, Y_IRIS)
+    assert cut.partial_results_["params"] == params[:2]
+    assert n_recorded(path) == 2
+
+
 def test_part_lines_out_of_order_or_of_other_candidates_are_refused(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(at=3 * 2 + 2)  # two candidates of the first generation done
@@ -331,6 +371,26 @@ def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
     other.write_text('{"format": "something else"}\n')
     with pytest.raises(ValueError, match="is not an skhpo checkpoint"):
         make(EvolutionSearchCV, checkpoint=other).fit(X_IRIS, Y_IRIS)
+
+
+def test_version_1_checkpoints_resume_and_unknown_versions_are_refused(tmp_path):
+    path = tmp_path / "c.jsonl"
+    arm(None)
+    reference = make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    header, *lines = [json.loads(ln) for ln in batch_lines(path)]
+    assert header["version"] == 2
+    # version 1 had batch lines only
+    header["version"] = 1
+    path.write_text("\n".join(json.dumps(x) for x in [header, *lines[:2]]) + "\n")
+    arm(None)
+    resumed = make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
+    assert Interrupting.trigger["n"] == 3 * 3 + 1  # the third generation, the refit
+    assert_same_search(resumed, reference)
+    header["version"] = 3
+    path.write_text("\n".join(json.dumps(x) for x in [header, *lines]) + "\n")
+    with pytest.raises(ValueError, match=r"is not an skhpo checkpoint this skhpo can read "
+                                         r"\(versions 1, 2\)"):
+        make(EvolutionSearchCV, checkpoint=path).fit(X_IRIS, Y_IRIS)
 
 
 @pytest.mark.parametrize("change, what", [
