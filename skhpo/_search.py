@@ -107,7 +107,7 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
-                  "_skhpo_score_keys")
+                  "_skhpo_score_keys", "_skhpo_replayed_errors")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -369,8 +369,13 @@ class _SkhpoSearchCV(BaseSearchCV):
                 results = replay_batch(evaluate_candidates, self, batch[:first],
                                        part["out"], _rows(more_results, 0, first))
         if first < len(batch):
-            results = self._evaluate_rows(evaluate_candidates, batch, first, search_ctx,
-                                          label, more_results, cv, journal)
+            # the failure warning speaks of the whole batch, replayed candidates too
+            self._skhpo_replayed_errors = self._skhpo_fit_failures[n_logged:]
+            try:
+                results = self._evaluate_rows(evaluate_candidates, batch, first,
+                                              search_ctx, label, more_results, cv, journal)
+            finally:
+                self._skhpo_replayed_errors = None
         if journal is not None:
             journal.append(batch, points, more_results,
                            batch_outputs(evaluate_candidates, start))

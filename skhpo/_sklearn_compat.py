@@ -76,10 +76,15 @@ def _isolating_warn_or_raise(results, error_score):
     if not isinstance(log, list):
         return _warn_or_raise_about_fit_failures(results, error_score)
     errors = [r["fit_error"] for r in results]
-    n_failed = sum(e is not None for e in errors)
     if callable(search.scoring):
         align_score_types(search, results, frame.f_locals.get("all_out") or [])
     log.extend(errors)
+    # a batch resumed from a checkpoint: its candidates replayed before this call count
+    replayed = getattr(search, "_skhpo_replayed_errors", None) or []
+    if replayed:
+        errors = [*replayed, *errors]
+        results = [{"fit_error": e} for e in errors]
+    n_failed = sum(e is not None for e in errors)
     if n_failed and n_failed == len(errors):
         first = next(e for e in errors if e is not None)
         warnings.warn(

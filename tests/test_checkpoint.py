@@ -272,6 +272,53 @@ def test_a_slow_disk_does_not_lose_a_done_candidate_when_a_fit_raises(tmp_path,
     assert n_recorded(path) == 2
 
 
+class FailsSome(Interrupting):
+    """:class:`Interrupting` whose fits with ``C`` in ``fail`` raise (counted too)."""
+
+    fail = ()
+
+    def fit(self, X, y, **kw):
+        if self.C in FailsSome.fail:
+            t = Interrupting.trigger
+            t["n"] += 1
+            if t["at"] is not None and t["n"] == t["at"]:
+                raise KeyboardInterrupt("interrupted")
+            raise RuntimeError("cannot fit")
+        return super().fit(X, y, **kw)
+
+
+def test_a_resumed_batch_warns_of_its_failures_as_an_uninterrupted_one(tmp_path):
+    from sklearn.exceptions import FitFailedWarning
+
+    def search(**kw):
+        return EvolutionSearchCV(FailsSome(max_iter=300), SPACE, cv=3, random_state=0,
+                                 **SETTINGS[EvolutionSearchCV], **kw)
+
+    def first_failure_warning(s):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s.fit(X_IRIS, Y_IRIS)
+        return next(str(w.message) for w in caught
+                    if issubclass(w.category, FitFailedWarning))
+
+    FailsSome.fail = ()
+    arm(None)
+    params = search().fit(X_IRIS, Y_IRIS).cv_results_["params"]
+    FailsSome.fail = (params[1]["C"], params[2]["C"])  # 6 of the first 9 fits fail
+    try:
+        arm(None)
+        expected = first_failure_warning(search())
+        assert "6 fits failed out of a total of 9" in expected
+        path = tmp_path / "c.jsonl"
+        arm(at=4)  # the first fit of the second candidate: the first is kept
+        with pytest.raises(KeyboardInterrupt):
+            search(checkpoint=path).fit(X_IRIS, Y_IRIS)
+        arm(None)
+        assert first_failure_warning(search(checkpoint=path)) == expected
+    finally:
+        FailsSome.fail = ()
+
+
 def test_part_lines_out_of_order_or_of_other_candidates_are_refused(tmp_path):
     path = tmp_path / "c.jsonl"
     arm(at=3 * 2 + 2)  # two candidates of the first generation done
