@@ -83,8 +83,9 @@ class BayesSearchCV(_AskTellSearchCV):
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
-        A file that records every completed batch as soon as it completes (a JSON-lines
-        journal, flushed and fsync-ed). Calling ``fit`` again with the same file after
+        A file that records each candidate as soon as it and the candidates before it
+        in its batch are done (a JSON-lines journal, flushed at once and fsync-ed with
+        each completed batch). Calling ``fit`` again with the same file after
         an interruption replays what it holds without refitting, then continues: the
         search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
         uninterrupted one. A checkpoint written by a different search (estimator,
@@ -103,8 +104,9 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         The ask/tell optimiser after the search, with its surrogate (``gp_``).
     partial_results_ : dict
         Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
-        ``error_score="raise"``): the ``cv_results_`` of every batch completed before
-        the interruption.
+        ``error_score="raise"``, or during the final refit): the ``cv_results_`` of
+        every batch completed before the interruption and of the done candidates of the
+        batch it cut (each kept once it and those before it in the batch were done).
 
     See Also
     --------

@@ -1,4 +1,4 @@
-"""Checkpoint journals: every completed batch of a search, durably on disk.
+"""Checkpoint journals: every completed candidate and batch of a search, on disk.
 
 A checkpoint is a JSON-lines file (UTF-8, one JSON object per line):
 
@@ -241,9 +241,10 @@ class Journal:
     @classmethod
     def open(cls, path, search: str, fingerprint: dict, seed,
              details: dict | None = None) -> Journal:
-        """Open the checkpoint at ``path`` for the search described (created with the
-        first completed batch if it does not exist). ``details`` (kept in the header,
-        not compared) break fingerprint entries down for error messages."""
+        """Open the checkpoint at ``path`` for the search described (created with its
+        first line after the header, a candidate's or a batch's, if it does not exist).
+        ``details`` (kept in the header, not compared) break fingerprint entries down
+        for error messages."""
         path = os.fspath(path)
         _check_writable(path)
         lock = _Lock.acquire(path)
@@ -480,7 +481,7 @@ def _check_writable(path: str) -> None:
             raise ValueError(f"checkpoint={path!r} cannot be read and written.")
         if os.path.getsize(real) > 0:
             return  # batches are appended to it
-    # a new (or empty) checkpoint is written with its first batch to a temporary file
+    # a new (or empty) checkpoint is written with its first line to a temporary file
     # in the same directory, then renamed into place
     directory = os.path.dirname(real)
     try:

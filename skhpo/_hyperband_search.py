@@ -97,7 +97,8 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     mislead. Every rung is one parallel call over candidates x folds, with ordinary
     k-fold cross-validation: any estimator works, no ``partial_fit`` needed.
 
-    Only candidates evaluated with ``max_resources`` compete for ``best_params_``.
+    Only candidates evaluated with ``max_resources`` compete for ``best_params_`` (unless
+    every one of them failed: see ``cv_results_`` below).
 
     Parameters
     ----------
@@ -185,8 +186,9 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
-        A file that records every completed batch as soon as it completes (a JSON-lines
-        journal, flushed and fsync-ed). Calling ``fit`` again with the same file after
+        A file that records each candidate as soon as it and the candidates before it
+        in its batch are done (a JSON-lines journal, flushed at once and fsync-ed with
+        each completed batch). Calling ``fit`` again with the same file after
         an interruption replays what it holds without refitting, then continues: the
         search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
         uninterrupted one. A checkpoint written by a different search (estimator,
@@ -204,7 +206,7 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
 refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         As in ``RandomizedSearchCV``; ``best_*`` come from candidates evaluated with
-        ``max_resources_``. With a parameter as resource, ``best_params_`` includes it.
+        ``max_resources_`` (see ``cv_results_``). With a parameter as resource, ``best_params_`` includes it.
     min_resources_, max_resources_ : int
         The resources used, ``"auto"`` resolved.
     brackets_ : list of Bracket
@@ -216,8 +218,9 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         The ask/tell scheduler after the search.
     partial_results_ : dict
         Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
-        ``error_score="raise"``): the ``cv_results_`` of every batch completed before
-        the interruption.
+        ``error_score="raise"``, or during the final refit): the ``cv_results_`` of
+        every batch completed before the interruption and of the done candidates of the
+        batch it cut (each kept once it and those before it in the batch were done).
 
     See Also
     --------

@@ -337,9 +337,11 @@ class _SkhpoSearchCV(BaseSearchCV):
         """Fit and score ``batch`` over the folds in one parallel call (or replay it from
         the checkpoint).
 
-        Each candidate's outputs are kept as soon as all its splits are done (in the
-        checkpoint, as a part line), so an interruption loses only the candidates
-        under way.
+        Each candidate's outputs are kept as soon as all its splits, and those of the
+        candidates before it in the batch, are done (in the checkpoint, as a part line,
+        but for the last, which the batch line records), so an interruption loses only
+        the candidates under way or done out of order (and, with a joblib backend that
+        cannot stream, the whole batch).
 
         Returns the objective of each candidate, the objective's name, and which
         candidates had a failed fit.

@@ -8,7 +8,7 @@ call fails. For a search that evaluates one candidate (or a few) per call, that 
 whole search on the first misconfigured candidate, losing every result so far. For
 searches that opt in (by holding a list in the attribute ``_skhpo_fit_failures``
 while ``_run_search`` runs), the check below records each fit's error instead and only warns;
-the search raises scikit-learn's own "All the fits failed" error once, at the end, if
+the search raises scikit-learn's own "All the N fits failed" error once, at the end, if
 *every* fit of the whole search failed, as ``GridSearchCV`` would. Every other caller,
 any ``GridSearchCV`` included, gets scikit-learn's behaviour unchanged.
 """
