@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import KFold
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
 from skhpo._checkpoint import CheckpointMismatchError, seed_from_json

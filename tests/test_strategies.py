@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from skhpo.space import Categorical, Integer, Real, SearchSpace
+from skhpo.space import Integer, Real, SearchSpace
 from skhpo.strategies import BayesOptimizer, EvolutionOptimizer
 
 STRATEGIES = {
