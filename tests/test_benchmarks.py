@@ -193,3 +193,18 @@ def test_median_ci_brackets_the_median_of_seeds():
             median_ci.median_ci(rows, level=bad)
     with pytest.raises(ValueError, match="n_resamples must be an int >= 1"):
         median_ci.median_ci(rows, n_resamples=0)
+
+
+def test_extremes_counts_the_prefixes_compression_would_change():
+    from benchmarks import extremes
+
+    raw = {"runs": [{"scores": [-3000.0, -3001.0, -2999.0, -1e25]},
+                    {"scores": [None, -1.0]},
+                    {"trace": [[1.0, 0.9], [2.0, 0.95]]}]}
+    seqs = extremes.sequences(raw)
+    assert len(seqs) == 3 and np.isnan(seqs[1][0])
+    # the first 3 prefixes of the first run are alike; with -1e25 it is compressed.
+    # [nan] has no finite score; [nan, -1]; and the trace's 2
+    assert extremes.count(seqs) == (4 + 1 + 2, 1)
+    assert extremes.count([[None, None]]) == (0, 0)
+    assert extremes.sequences({"results": []}) == [] == extremes.sequences([])
