@@ -341,9 +341,8 @@ class Journal:
 
     def check_batch(self, record: dict, points: np.ndarray, more_results: dict,
                     n_fits: int) -> None:
-        """Refuse a replayed batch that is not the batch the search proposes now.
-
-        A part record (:meth:`take_part`) must be the first candidates of the batch."""
+        """Refuse a replayed batch (or part record, :meth:`take_part`) that is not the
+        batch (or the first candidates of the batch) the search proposes now."""
         if len(record["out"]) != n_fits:
             raise ValueError(
                 f"checkpoint={self.path!r} is corrupt: batch {record['batch']} holds "
@@ -351,9 +350,6 @@ class Journal:
                 "file to start afresh."
             )
         theirs = np.asarray(record["points"], dtype=float)
-        if "part" in record:  # compare with the batch's first candidates
-            points = points[:len(theirs)]
-            more_results = {k: list(v)[:len(theirs)] for k, v in more_results.items()}
         same = theirs.shape == points.shape and np.allclose(theirs, points, rtol=0,
                                                             atol=1e-12)
         if same:
@@ -608,7 +604,6 @@ def _merge_parts(parts) -> dict | None:
     columns = dict.fromkeys(k for p in parts for k in p["more_results"])
     return {
         "batch": parts[0]["batch"],
-        "part": 0,
         "params": [x for p in parts for x in p["params"]],
         "points": [x for p in parts for x in p["points"]],
         "more_results": {k: [x for p in parts for x in p["more_results"].get(k, [])]

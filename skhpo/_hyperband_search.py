@@ -206,7 +206,8 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
 refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         As in ``RandomizedSearchCV``; ``best_*`` come from candidates evaluated with
-        ``max_resources_`` (see ``cv_results_``). With a parameter as resource, ``best_params_`` includes it.
+        ``max_resources_`` (see ``cv_results_``). With a parameter as resource,
+        ``best_params_`` includes it.
     min_resources_, max_resources_ : int
         The resources used, ``"auto"`` resolved.
     brackets_ : list of Bracket

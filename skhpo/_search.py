@@ -349,6 +349,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         journal = getattr(self, "_journal", None)
         n_logged = len(self._skhpo_fit_failures)
         first = 0  # the first candidate to evaluate
+        points = None
         if journal is not None:
             points = self._points(batch)
             record = journal.next_record()
@@ -363,19 +364,22 @@ class _SkhpoSearchCV(BaseSearchCV):
             start = n_outputs(evaluate_candidates)
             part = journal.take_part()
             if part is not None:
-                # the candidates an interruption left done: replayed, not refitted
+                # the candidates an interruption left done: the batch's first ones,
+                # replayed, not refitted
                 first = len(part["params"])
-                journal.check_batch(part, points, more_results,
+                done_more = _rows(more_results, 0, first)
+                journal.check_batch(part, points[:first], done_more,
                                     n_fits=first * self._n_splits_checked)
                 self._skhpo_fit_failures.extend(o["fit_error"] for o in part["out"])
                 results = replay_batch(evaluate_candidates, self, batch[:first],
-                                       part["out"], _rows(more_results, 0, first))
+                                       part["out"], done_more)
         if first < len(batch):
             # the failure warning speaks of the whole batch, replayed candidates too
             self._skhpo_replayed_errors = self._skhpo_fit_failures[n_logged:]
             try:
                 results = self._evaluate_rows(evaluate_candidates, batch, first,
-                                              search_ctx, label, more_results, cv, journal)
+                                              search_ctx, label, more_results, cv,
+                                              journal, points)
             finally:
                 self._skhpo_replayed_errors = None
         if journal is not None:
@@ -384,9 +388,10 @@ class _SkhpoSearchCV(BaseSearchCV):
         return self._batch_summary(results, batch, self._skhpo_fit_failures[n_logged:])
 
     def _evaluate_rows(self, evaluate_candidates, batch, first, search_ctx, label,
-                       more_results, cv, journal):
+                       more_results, cv, journal, points):
         """One ``evaluate_candidates`` call for ``batch[first:]``, each candidate kept
-        as soon as its splits are done."""
+        as soon as its splits are done (with a ``journal``, as a part line; ``points``
+        are the batch's, or ``None`` without one)."""
         rows = batch[first:]
         more = _rows(more_results, first, len(batch))
         kwargs = {"more_results": more}
@@ -408,7 +413,7 @@ class _SkhpoSearchCV(BaseSearchCV):
             done.append((rows[j], list(outputs)))
             i = first + j
             if journal is not None and i < len(batch) - 1:
-                journal.append_part(i, [batch[i]], self._points([batch[i]]),
+                journal.append_part(i, [batch[i]], points[i:i + 1],
                                     _rows(more_results, i, i + 1), outputs)
 
         with streamed(evaluate_candidates, keep):
