@@ -208,3 +208,15 @@ def test_extremes_counts_the_prefixes_compression_would_change():
     assert extremes.count(seqs) == (4 + 1 + 2, 1)
     assert extremes.count([[None, None]]) == (0, 0)
     assert extremes.sequences({"results": []}) == [] == extremes.sequences([])
+
+
+def test_main_process_times_cholesky_and_a_generation(tmp_path):
+    from benchmarks import main_process
+
+    times = main_process.cholesky_seconds(1, size=20, repeats=3)
+    assert len(times) == 3 and all(t > 0 for t in times)
+    times = main_process.generation_seconds(12, population_size=4, repeats=2)
+    assert len(times) == 2 and all(t > 0 for t in times)
+    with main_process._Busy(1) as busy:
+        assert all(p.is_alive() for p in busy.procs)
+    assert not any(p.is_alive() for p in busy.procs)
