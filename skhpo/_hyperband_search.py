@@ -11,7 +11,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
-from ._search import _SkhpoSearchCV, searched_step
+from ._search import _SkhpoSearchCV, failures_note, searched_step
 from ._sklearn_compat import (
     BaseSearchCV,
     Interval,
@@ -523,7 +523,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                     best = np.fmax(best, scored.max())
                 self._say(
                     f"bracket {rung.bracket} (s={rung.s}) rung {rung.rung}: {n} "
-                    f"candidates with {self.resource}={r}, best "
+                    f"candidates{failures_note(failed)} with {self.resource}={r}, best "
                     f"{key[len('mean_test_'):]} at {self.resource}={self.max_resources_} "
                     f"so far {'none yet' if np.isnan(best) else format(best, '.6g')}"
                 )

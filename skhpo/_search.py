@@ -28,11 +28,13 @@ from ._sklearn_compat import (
     InvalidParameterError,
     batch_outputs,
     n_outputs,
-    raise_if_all_fits_failed,
+    nonfinite_warnings_kept,
+    reissue,
     replay_batch,
     results_so_far,
     results_with,
     streamed,
+    warn_or_raise_about_fit_failures,
 )
 from .space import Categorical, SearchSpace
 
@@ -48,6 +50,11 @@ def _listed(splits) -> list:
 def _rows(columns: dict, start: int, stop: int) -> dict:
     """The rows ``start:stop`` of extra ``cv_results_`` columns."""
     return {k: list(v)[start:stop] for k, v in columns.items()}
+
+
+def failures_note(failed) -> str:
+    """``" (k failed)"`` for a verbose line, when ``k`` candidates had a failed fit."""
+    return f" ({int(np.sum(failed))} failed)" if np.any(failed) else ""
 
 
 def _is_fitted(name: str) -> bool:
@@ -107,7 +114,7 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
-                  "_skhpo_score_keys", "_skhpo_replayed_errors")
+                  "_skhpo_score_keys")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -289,8 +296,10 @@ class _SkhpoSearchCV(BaseSearchCV):
         and scikit-learn's "search" callback task (``None`` where scikit-learn has no
         callbacks).
 
-        Fits that fail are recorded with ``error_score``; only a search in which every
-        fit failed raises, once, at the end. If the search is interrupted
+        Fits that fail are recorded with ``error_score``. scikit-learn's warnings of
+        failed fits and of non-finite scores come once, at the end, for the whole search
+        (as after ``RandomizedSearchCV``'s one batch), and only a search in which every
+        fit failed raises. If the search is interrupted
         (``KeyboardInterrupt``, or an error with ``error_score="raise"``), the results of
         every batch completed so far, and of every candidate of the interrupted batch
         whose splits were all done, stay in ``partial_results_``.
@@ -301,10 +310,14 @@ class _SkhpoSearchCV(BaseSearchCV):
                 task_name="search", max_subtasks=n_batches
             ).call_on_fit_task_begin(estimator=self)
         self._skhpo_fit_failures = []
+        self._skhpo_nonfinite = []
         self._pending = None
         try:
             yield search_ctx
-            raise_if_all_fits_failed(self._skhpo_fit_failures, self.error_score)
+            # scikit-learn's warnings, once for the whole search, in its order
+            warn_or_raise_about_fit_failures(self._skhpo_fit_failures, self.error_score)
+            for w in self._skhpo_nonfinite:
+                reissue(w)
             self._results_at_end = results_so_far(evaluate_candidates)
         except BaseException:
             results = results_so_far(evaluate_candidates)
@@ -324,9 +337,19 @@ class _SkhpoSearchCV(BaseSearchCV):
                 self.partial_results_ = results
             raise
         finally:
-            del self._skhpo_fit_failures, self._pending
+            del self._skhpo_fit_failures, self._skhpo_nonfinite, self._pending
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _format_results(self, *args, **kwargs):
+        # scikit-learn warns of non-finite mean scores each time it formats the results,
+        # after every batch here: within a search, only the last formatting's warnings
+        # are kept, and issued once at its end
+        kept = getattr(self, "_skhpo_nonfinite", None)
+        if kept is None:
+            return super()._format_results(*args, **kwargs)
+        with nonfinite_warnings_kept(kept):
+            return super()._format_results(*args, **kwargs)
 
     def _points(self, batch) -> np.ndarray:
         """Unit points of a batch (what a checkpoint compares on resume)."""
@@ -374,14 +397,8 @@ class _SkhpoSearchCV(BaseSearchCV):
                 results = replay_batch(evaluate_candidates, self, batch[:first],
                                        part["out"], done_more)
         if first < len(batch):
-            # the failure warning speaks of the whole batch, replayed candidates too
-            self._skhpo_replayed_errors = self._skhpo_fit_failures[n_logged:]
-            try:
-                results = self._evaluate_rows(evaluate_candidates, batch, first,
-                                              search_ctx, label, more_results, cv,
-                                              journal, points)
-            finally:
-                self._skhpo_replayed_errors = None
+            results = self._evaluate_rows(evaluate_candidates, batch, first, search_ctx,
+                                          label, more_results, cv, journal, points)
         if journal is not None:
             journal.append(batch, points, more_results,
                            batch_outputs(evaluate_candidates, start))
@@ -535,8 +552,9 @@ class _AskTellSearchCV(_SkhpoSearchCV):
                 if np.isfinite(scores).any():
                     best = max(best, float(np.nanmax(scores)))
                 self._say(
-                    f"{label} {i}: {len(batch)} candidates, {done}/{n_total} evaluated, "
-                    f"best {key[len('mean_test_'):]} so far {best:.6g}"
+                    f"{label} {i}: {len(batch)} candidates{failures_note(failed)}, "
+                    f"{done}/{n_total} evaluated, best {key[len('mean_test_'):]} so far "
+                    f"{best:.6g}"
                 )
                 i += 1
                 if len(batch) < asked:

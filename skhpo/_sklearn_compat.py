@@ -7,19 +7,20 @@ one behaviour skhpo changes in scikit-learn: *failure isolation* for its own sea
 call fails. For a search that evaluates one candidate (or a few) per call, that aborts the
 whole search on the first misconfigured candidate, losing every result so far. For
 searches that opt in (by holding a list in the attribute ``_skhpo_fit_failures``
-while ``_run_search`` runs), the check below records each fit's error instead and only warns;
-the search raises scikit-learn's own "All the N fits failed" error once, at the end, if
-*every* fit of the whole search failed, as ``GridSearchCV`` would. Every other caller,
-any ``GridSearchCV`` included, gets scikit-learn's behaviour unchanged.
+while ``_run_search`` runs), the check below only records each fit's error; at the end
+of the search, scikit-learn's own check runs once on every fit of the whole search: it
+warns "N fits failed out of a total of M", or raises its "All the N fits failed" error
+if *every* fit failed, as ``GridSearchCV`` would. Every other caller, any
+``GridSearchCV`` included, gets scikit-learn's behaviour unchanged.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from contextlib import contextmanager
 
-from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import (
@@ -44,7 +45,9 @@ __all__ = [
     "results_with",
     "streamed",
     "n_outputs",
-    "raise_if_all_fits_failed",
+    "nonfinite_warnings_kept",
+    "reissue",
+    "warn_or_raise_about_fit_failures",
     "align_score_types",
     "check_param_value",
 ]
@@ -69,32 +72,17 @@ _warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
 
 
 def _isolating_warn_or_raise(results, error_score):
-    """Drop-in for scikit-learn's check, called from ``evaluate_candidates``."""
+    """Drop-in for scikit-learn's check, called from ``evaluate_candidates``: for a
+    search that opted in, the batch's fit errors are only recorded, for one summary at
+    the end of the search (:func:`warn_or_raise_about_fit_failures`)."""
     frame = sys._getframe(1)
     search = frame.f_locals.get("self")
     log = getattr(search, "_skhpo_fit_failures", None)
     if not isinstance(log, list):
         return _warn_or_raise_about_fit_failures(results, error_score)
-    errors = [r["fit_error"] for r in results]
     if callable(search.scoring):
         align_score_types(search, results, frame.f_locals.get("all_out") or [])
-    log.extend(errors)
-    # a batch resumed from a checkpoint: its candidates replayed before this call count
-    replayed = getattr(search, "_skhpo_replayed_errors", None) or []
-    if replayed:
-        errors = [*replayed, *errors]
-        results = [{"fit_error": e} for e in errors]
-    n_failed = sum(e is not None for e in errors)
-    if n_failed and n_failed == len(errors):
-        first = next(e for e in errors if e is not None)
-        warnings.warn(
-            f"\nAll {n_failed} fits of this batch of candidates failed; they are scored "
-            f"error_score={error_score!r} and the search goes on. The first error:\n"
-            f"{first}",
-            FitFailedWarning,
-        )
-    else:
-        _warn_or_raise_about_fit_failures(results, error_score)
+    log.extend(r["fit_error"] for r in results)
 
 
 _SCALAR = "score"  # a callable scorer that returns a number
@@ -136,12 +124,41 @@ if getattr(_sk_search._warn_or_raise_about_fit_failures, "__name__", "") != (
     _sk_search._warn_or_raise_about_fit_failures = _isolating_warn_or_raise
 
 
-def raise_if_all_fits_failed(fit_errors: list, error_score) -> None:
-    """scikit-learn's error when every fit of a whole search failed."""
-    if fit_errors and all(e is not None for e in fit_errors):
+def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
+    """scikit-learn's summary of a whole search's failed fits, as ``RandomizedSearchCV``
+    gives it after its one batch: a ``FitFailedWarning`` ("N fits failed out of a total
+    of M", with the errors), or its error if every fit failed."""
+    if any(e is not None for e in fit_errors):
         _warn_or_raise_about_fit_failures(
             [{"fit_error": e} for e in fit_errors], error_score
         )
+
+
+# scikit-learn's warning, at each formatting of the results, that a mean score is not
+# finite (``BaseSearchCV._format_results``)
+_NONFINITE = r"One or more of the \w+ scores are non-finite"
+
+
+@contextmanager
+def nonfinite_warnings_kept(kept: list):
+    """Within the block, scikit-learn's warnings of non-finite scores go to ``kept``
+    (which is emptied first) rather than being issued; any other warning is issued as
+    usual when the block ends. For formatting results only: the warnings filters are
+    process-wide while the block runs."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", message=_NONFINITE, category=UserWarning)
+        yield
+    kept.clear()
+    for w in caught:
+        if issubclass(w.category, UserWarning) and re.match(_NONFINITE, str(w.message)):
+            kept.append(w)
+        else:
+            reissue(w)
+
+
+def reissue(w) -> None:
+    """Issue a recorded warning again, as from where it was first issued."""
+    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
 
 
 # -- checkpoints: reading and replaying evaluate_candidates' bookkeeping --------------------

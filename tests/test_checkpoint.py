@@ -287,19 +287,20 @@ class FailsSome(Interrupting):
         return super().fit(X, y, **kw)
 
 
-def test_a_resumed_batch_warns_of_its_failures_as_an_uninterrupted_one(tmp_path):
+def test_a_resumed_search_warns_of_its_failures_as_an_uninterrupted_one(tmp_path):
     from sklearn.exceptions import FitFailedWarning
 
     def search(**kw):
         return EvolutionSearchCV(FailsSome(max_iter=300), SPACE, cv=3, random_state=0,
                                  **SETTINGS[EvolutionSearchCV], **kw)
 
-    def first_failure_warning(s):
+    def failure_warning(s):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             s.fit(X_IRIS, Y_IRIS)
-        return next(str(w.message) for w in caught
-                    if issubclass(w.category, FitFailedWarning))
+        (message,) = [str(w.message) for w in caught
+                      if issubclass(w.category, FitFailedWarning)]
+        return message, len(s.cv_results_["params"])
 
     FailsSome.fail = ()
     arm(None)
@@ -307,14 +308,14 @@ def test_a_resumed_batch_warns_of_its_failures_as_an_uninterrupted_one(tmp_path)
     FailsSome.fail = (params[1]["C"], params[2]["C"])  # 6 of the first 9 fits fail
     try:
         arm(None)
-        expected = first_failure_warning(search())
-        assert "6 fits failed out of a total of 9" in expected
+        expected, n = failure_warning(search())
+        assert f"6 fits failed out of a total of {3 * n}" in expected
         path = tmp_path / "c.jsonl"
         arm(at=4)  # the first fit of the second candidate: the first is kept
         with pytest.raises(KeyboardInterrupt):
             search(checkpoint=path).fit(X_IRIS, Y_IRIS)
         arm(None)
-        assert first_failure_warning(search(checkpoint=path)) == expected
+        assert failure_warning(search(checkpoint=path)) == (expected, n)
     finally:
         FailsSome.fail = ()
 

@@ -771,12 +771,19 @@ def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
                                      _float_scorer],
                          ids=["make_scorer", "get_scorer", "function"])
 def test_callable_scorer_returning_a_number_with_a_fully_failed_rung(scoring):
-    with pytest.warns(FitFailedWarning, match="All 6 fits of this batch"):
+    with pytest.warns(FitFailedWarning) as caught:
         search = budget_search(FailsAt(fail_at=3), n_brackets=2,
                                scoring=scoring).fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     assert np.isnan(res["mean_test_score"][res["n_resources"] == 3]).all()
     assert len(res["params"]) == 17 and search.best_params_["budget"] == 1
+    # one summary of the whole search, as RandomizedSearchCV gives
+    splits = [res[f"split{k}_test_score"] for k in range(search.n_splits_)]
+    n_failed, n_total = int(np.isnan(splits).sum()), 17 * search.n_splits_
+    assert n_failed >= 6
+    assert [str(w.message).split(".")[0].strip() for w in caught
+            if w.category is FitFailedWarning] == [
+        f"{n_failed} fits failed out of a total of {n_total}"]
 
 
 def test_callable_dict_scorer_whose_first_rung_fails_entirely():

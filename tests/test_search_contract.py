@@ -1,6 +1,7 @@
 """The scikit-learn contract every skhpo search keeps, run over each search class."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -538,6 +539,60 @@ def test_a_failing_candidate_is_recorded_and_the_search_goes_on(Search):
     assert np.all(np.isfinite(res["mean_test_score"][~failed]))
     assert search.best_params_["fail"] is False
     np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), failed)
+
+
+@pytest.mark.parametrize("return_train_score", [False, True])
+def test_failures_are_warned_of_once_for_the_whole_search(Search, return_train_score):
+    # as after RandomizedSearchCV's one batch: one summary of every failed fit, and one
+    # warning per kind of non-finite score, of the final results; not one per batch
+    search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
+                    cv=3, return_train_score=return_train_score, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    n_batches = len(set(zip(res.get("bracket", [0] * len(res["params"])), res["iter"])))
+    assert n_batches > 1
+    n_failed = int(sum(p["fail"] for p in res["params"])) * 3
+    failures = [str(w.message) for w in caught if w.category is FitFailedWarning]
+    assert len(failures) == 1
+    assert f"{n_failed} fits failed out of a total of {3 * len(res['params'])}" in (
+        failures[0])
+    assert "this configuration cannot be fitted" in failures[0]
+    kinds = ["test", "train"] if return_train_score else ["test"]
+    assert [str(w.message) for w in caught if "non-finite" in str(w.message)] == [
+        f"One or more of the {kind} scores are non-finite: {res[f'mean_{kind}_score']}"
+        for kind in kinds]
+
+
+def test_verbose_lines_count_each_batch_s_failed_candidates(Search, capsys):
+    search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
+                    cv=3, verbose=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(X_IRIS, Y_IRIS)
+    lines = [ln for ln in capsys.readouterr().out.splitlines()
+             if ln.startswith(f"[{Search.cls.__name__}]")]
+    counts = [int(re.search(r"\((\d+) failed\)", ln).group(1)) if "failed)" in ln else 0
+              for ln in lines]
+    res = search.cv_results_
+    assert sum(counts) == sum(p["fail"] for p in res["params"]) > 0
+
+
+def test_an_error_filter_on_the_non_finite_warning_keeps_every_result(Search):
+    search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
+                    cv=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.filterwarnings("error", message="One or more of the test scores")
+        with pytest.raises(UserWarning, match="non-finite"):
+            search.fit(X_IRIS, Y_IRIS)
+    # raised once every batch was evaluated, none lost
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]},
+                      n_iter=12, cv=3, random_state=0).fit(X_IRIS, Y_IRIS)
+    assert search.partial_results_["params"] == full.cv_results_["params"]
 
 
 @pytest.mark.parametrize("error_score", [-1.0, 0.0, 5.0])
