@@ -76,27 +76,36 @@ def searched_step(name: str, dims) -> tuple:
 
 
 def _check_param_names(space: SearchSpace, estimator) -> None:
-    """Refuse parameter names the estimator does not have.
+    """Refuse parameter names that some candidate's estimator would not have.
 
-    ``step__param`` is also accepted when ``step`` is itself searched in the same
-    sub-space and at least one of its estimator choices has ``param``.
+    ``step__param``, when ``step`` is itself searched in the same sub-space, must be a
+    parameter of every choice of ``step`` (a candidate holding a choice without it
+    could not be set); otherwise a name must be a parameter of ``estimator``.
     """
     valid = set(estimator.get_params(deep=True))
     for s, dims in enumerate(space.subspaces):
+        where = f" (sub-space {s})" if len(space.subspaces) > 1 else ""
         for name, _ in dims:
-            if name in valid:
-                continue
             choices, rest = searched_step(name, dims)
-            ok = choices is not None and any(
-                hasattr(c, "get_params") and rest in c.get_params(deep=True)
-                for c in choices
-            )
-            if not ok:
-                where = f" (sub-space {s})" if len(space.subspaces) > 1 else ""
+            if choices is None:
+                if name not in valid:
+                    raise ValueError(
+                        f"param_distributions{where} names {name!r}, which is not a "
+                        f"parameter of {type(estimator).__name__}. Valid parameters "
+                        f"are: {sorted(valid)}."
+                    )
+                continue
+            lacking = [c for c in choices if isinstance(c, type)
+                       or not hasattr(c, "get_params")
+                       or rest not in c.get_params(deep=True)]
+            if lacking:
+                step = name[:-len(rest) - 2]
                 raise ValueError(
-                    f"param_distributions{where} names {name!r}, which is not a parameter "
-                    f"of {type(estimator).__name__}. Valid parameters are: "
-                    f"{sorted(valid)}."
+                    f"param_distributions{where} names {name!r}, but {step!r} is "
+                    f"searched among choices of which {lacking[0]!r} has no parameter "
+                    f"{rest!r}: a candidate holding it could not be set. Give each "
+                    f"choice of {step!r} a dict of its own, with its own parameters "
+                    "(a list of dicts)."
                 )
 
 

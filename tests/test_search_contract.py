@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
@@ -870,6 +871,26 @@ def test_a_bool_for_an_own_count_is_refused_before_any_fit(Search, value):
 @pytest.mark.parametrize("space, error, match", BAD_SPACES)
 def test_bad_spaces_are_refused_before_any_fit(Search, space, error, match):
     assert_refused_before_any_fit(Search.cls, {"param_distributions": space}, error, match)
+
+
+def test_a_parameter_of_a_searched_step_is_one_of_every_choice(Search):
+    # a tree candidate could not be given C: the search would stop at the first one
+    pipe = Pipeline([("clf", CountingLR())])
+    for choices in ([CountingLR(), DecisionTreeClassifier()],
+                    [DecisionTreeClassifier(), CountingLR()]):
+        assert_refused_before_any_fit(
+            Search.cls, {"estimator": pipe,
+                         "param_distributions": {"clf": choices, "clf__C": [0.5, 1.0]}},
+            ValueError,
+            r"^param_distributions names 'clf__C', but 'clf' is searched among choices "
+            r"of which DecisionTreeClassifier\(\) has no parameter 'C': a candidate "
+            r"holding it could not be set\. Give each choice of 'clf' a dict of its own")
+    # each choice in a sub-space of its own, with its own parameters
+    space = [{"clf": [CountingLR()], "clf__C": [0.5, 1.0]},
+             {"clf": [DecisionTreeClassifier()], "clf__max_depth": [1, 2]}]
+    search = Search(pipe, space, cv=2, random_state=0).fit(X_IRIS, Y_IRIS)
+    kinds = {type(p["clf"]).__name__ for p in search.cv_results_["params"]}
+    assert kinds == {"CountingLR", "DecisionTreeClassifier"}
 
 
 def test_bad_data_is_refused_by_scikit_learn(Search):
