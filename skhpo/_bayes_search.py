@@ -77,9 +77,12 @@ class BayesSearchCV(_AskTellSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails (in ``cv_results_``). A failing candidate does not
-        stop the search; the surrogate sees it as a failure, whatever ``error_score``,
-        and steers away from it. The search raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``); not ``np.inf``, which would rank
+        every failed candidate first. A failing candidate does not stop the search; the
+        surrogate sees it as a failure, whatever ``error_score``, and steers away from
+        it, and it is never the best (``best_*``), even where its ``error_score`` ranks
+        it first in ``cv_results_``. The search warns once, at its end, of every failed
+        fit, and raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None

@@ -82,9 +82,11 @@ class EvolutionSearchCV(_AskTellSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails (in ``cv_results_``). A failing candidate does not
-        stop the search; it never becomes a parent, whatever ``error_score``. The
-        search raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``); not ``np.inf``, which would rank
+        every failed candidate first. A failing candidate does not stop the search; it
+        never becomes a parent nor the best (``best_*``), whatever ``error_score`` and
+        its rank in ``cv_results_``. The search warns once, at its end, of every failed
+        fit, and raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None

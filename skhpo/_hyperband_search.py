@@ -180,9 +180,10 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails (in ``cv_results_``). A candidate with a failed fit is
-        never promoted nor the best, and the bayes sampler's model sees it as a failure,
-        whatever ``error_score``; the search raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``); not ``np.inf``. A candidate
+        with a failed fit is never promoted nor the best, and the bayes sampler's model
+        sees it as a failure, whatever ``error_score``. The search warns once, at its
+        end, of every failed fit, and raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
@@ -313,7 +314,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     # -- checks, before any fit ----------------------------------------------------------
 
-    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples", "_row_failed")
+    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples")
 
     def _check_resource_param(self, estimator_params):
         """Refuse a resource parameter that some candidate's estimator lacks, or whose
@@ -459,11 +460,11 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         if failed is not None and len(failed) == len(scores):
             ok &= ~np.asarray(failed, dtype=bool)
         if not ok.any():
-            return int(np.flatnonzero(resources == resources.max())[0])
+            return np.flatnonzero(resources == resources.max())[0]
         # the largest resource at which some candidate was scored: max_resources unless
         # every candidate that reached it failed
         top = np.flatnonzero((resources == resources[ok].max()) & ok)
-        return int(top[np.argmax(scores[top])])
+        return top[np.argmax(scores[top])]
 
     # -- the search ----------------------------------------------------------------------
 
@@ -483,7 +484,6 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         stratify = is_classifier(self.estimator)
         n_rungs = sum(b.s + 1 for b in self.optimizer_.schedule())
         best = np.nan
-        self._row_failed = []
         with self._search_context(evaluate_candidates, callback_ctx,
                                   n_rungs) as search_ctx:
             while (rung := self.optimizer_.ask()) is not None:
@@ -505,7 +505,6 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 # a candidate with a failed fit is never promoted, whatever error_score,
                 # nor chosen as the best (_select_best_index)
                 self.optimizer_.tell(self._for_strategy(scores, key, failed))
-                self._row_failed.extend(failed.tolist())
                 if (rung.rung < rung.s and not failed.all()
                         and np.isnan(scores[~failed]).all()):
                     warnings.warn(

@@ -123,7 +123,7 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
-                  "_skhpo_score_keys")
+                  "_skhpo_score_keys", "_row_failed")
 
     def fit(self, X, y=None, **params):
         """Run the search, then refit the best candidate on the whole data.
@@ -147,7 +147,7 @@ class _SkhpoSearchCV(BaseSearchCV):
         self._refuse_bool_counts()
         if isinstance(self.error_score, Real) and self.error_score == math.inf:
             raise ValueError(
-                "error_score=inf would make every failed candidate the best one; use a "
+                "error_score=inf would rank every failed candidate first; use a "
                 "finite number, nan or 'raise'."
             )
         self.__dict__.pop("partial_results_", None)
@@ -320,6 +320,7 @@ class _SkhpoSearchCV(BaseSearchCV):
             ).call_on_fit_task_begin(estimator=self)
         self._skhpo_fit_failures = []
         self._skhpo_nonfinite = []
+        self._row_failed = []  # per cv_results_ row: whether a fit failed
         self._pending = None
         try:
             yield search_ctx
@@ -454,7 +455,21 @@ class _SkhpoSearchCV(BaseSearchCV):
         scores = np.asarray(results[key][-len(batch):], dtype=float)
         failed = np.array([e is not None for e in errors], dtype=bool)
         failed = failed.reshape(len(batch), -1).any(axis=1)
+        self._row_failed.extend(failed.tolist())
         return scores, key, failed
+
+    def _select_best_index(self, refit, refit_metric, results):
+        """scikit-learn's choice (the first of rank 1), among the candidates none of
+        whose fits failed: a numeric ``error_score`` as good as the real scores must
+        not make a failed candidate the best, whose refit would fail. A callable
+        ``refit`` chooses among all rows, as in scikit-learn."""
+        failed = np.asarray(getattr(self, "_row_failed", []), dtype=bool)
+        if callable(refit) or not failed.any() or failed.all() or (
+                len(failed) != len(results["params"])):
+            return BaseSearchCV._select_best_index(refit, refit_metric, results)
+        ranks = np.asarray(results[f"rank_test_{refit_metric}"])
+        ok = np.flatnonzero(~failed)
+        return ok[np.argmin(ranks[ok])]
 
     def _for_strategy(self, scores, key, failed) -> np.ndarray:
         """The scores a strategy is told: ``nan`` for a failed fit, whatever

@@ -613,6 +613,26 @@ def test_a_failed_fit_is_a_failure_to_the_strategy_whatever_error_score(Search,
     np.testing.assert_array_equal(np.isnan(search.optimizer_.scores_), failed)
 
 
+@pytest.mark.parametrize("refit", [True, False])
+def test_a_failed_candidate_is_never_the_best_whatever_error_score(Search, refit):
+    # error_score=5 outranks every real score (at most 1): scikit-learn's choice, rank 1,
+    # would be a failed candidate, whose refit would fail
+    search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
+                    cv=3, error_score=5.0, refit=refit, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        search.fit(X_IRIS, Y_IRIS)
+    res = search.cv_results_
+    failed = np.array([p["fail"] for p in res["params"]])
+    assert failed.any() and res["rank_test_score"][failed].min() == 1
+    assert search.best_params_["fail"] is False
+    assert isinstance(search.best_index_, np.integer)  # as scikit-learn's argmin gives
+    mine = competing(search) & ~failed
+    assert search.best_score_ == res["mean_test_score"][mine].max()
+    if refit:
+        assert search.best_estimator_.fail is False
+
+
 def test_the_candidates_do_not_depend_on_a_numeric_error_score(Search):
     # failures scored as the best score of all must not draw the search to them
     def candidates(error_score):
@@ -787,7 +807,7 @@ SHARED_BAD_PARAMETERS = [
 def test_an_infinite_error_score_is_refused_before_any_fit(Search):
     assert_refused_before_any_fit(
         Search.cls, {"error_score": np.inf}, ValueError,
-        r"^error_score=inf would make every failed candidate the best one")
+        r"^error_score=inf would rank every failed candidate first")
 
 BAD_SPACES = [
     ({"C": {1.0, 2.0}}, TypeError,
