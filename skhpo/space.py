@@ -667,13 +667,9 @@ class SearchSpace:
     def sobol(self, n: int, rng: np.random.RandomState) -> np.ndarray:
         """``n`` snapped unit points of a scrambled Sobol' sequence (a space-filling
         design that still follows each dimension's prior)."""
-        if n <= 0:
-            return np.zeros((0, self.n_coords))
-        if self.n_coords == 0:
-            return np.zeros((n, 0))
-        sampler = qmc.Sobol(self.n_coords, scramble=True, seed=rng.randint(2**31 - 1))
-        U = sampler.random_base2(max(0, math.ceil(math.log2(n))))[:n]
-        return self.snap(U)
+        design = SobolDesign(self, n, rng)
+        return np.array([design[i] for i in range(len(design))]).reshape(
+            len(design), self.n_coords)
 
     def grid(self) -> np.ndarray:
         """Every point of a finite space, as snapped unit points, each once."""
@@ -774,3 +770,36 @@ class SearchSpace:
             for j, (_, dim) in enumerate(dims):
                 mask[sl.start + j] = math.isfinite(dim.n_values)
         return mask
+
+
+class SobolDesign:
+    """The first ``size`` snapped unit points of a scrambled Sobol' sequence for
+    ``space``, each drawn only once it is read.
+
+    Points are drawn in blocks that double the number drawn, so the totals stay powers
+    of 2, as the sequence's balance needs. A Sobol' sequence's points do not depend on
+    how many are drawn, so the design is that of one draw of ``size`` points, and a
+    large ``size`` (a generous ``n_initial_points``, say) costs only the points read.
+    """
+
+    def __init__(self, space: SearchSpace, size: int, rng: np.random.RandomState):
+        self._space = space
+        self._size = max(int(size), 0)
+        self._sampler = None
+        if self._size and space.n_coords:
+            self._sampler = qmc.Sobol(space.n_coords, scramble=True,
+                                      seed=rng.randint(2**31 - 1))
+        self._points = np.zeros((0, space.n_coords))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not 0 <= i < self._size:
+            raise IndexError(f"point {i} of a design of {self._size}")
+        if self._sampler is None:  # a space with no coordinates
+            return np.zeros(0)
+        while i >= len(self._points):
+            block = self._sampler.random(max(1, len(self._points)))
+            self._points = np.vstack([self._points, self._space.snap(block)])
+        return self._points[i]

@@ -356,3 +356,41 @@ def test_evolution_any_knobs_give_new_points_of_the_space(
         opt.tell(batch, [
             mixed_objective(p) if "lr" in p else conditional_objective(p) for p in batch
         ])
+
+
+@pytest.mark.parametrize("make", [
+    lambda space: BayesOptimizer(space, n_initial_points=10**12, random_state=0),
+    lambda space: EvolutionOptimizer(space, population_size=10**12, random_state=0),
+], ids=["n_initial_points", "population_size"])
+def test_a_huge_design_costs_only_the_points_asked(make):
+    # the design is drawn as it is read: 10**12 points would need 8 TiB at once
+    space = {"x": Real(0, 1), "y": stats.loguniform(1e-3, 1.0)}
+    opt = make(space)
+    points = opt.ask(5)
+    expected = SearchSpace(space).sobol(5, np.random.RandomState(0))
+    np.testing.assert_allclose([opt.space.encode(p) for p in points], expected)
+    assert len(opt._design._points) < 64
+
+
+def test_a_sobol_design_is_a_prefix_of_any_larger_one():
+    import warnings
+
+    from skhpo.space import SobolDesign
+
+    from scipy.stats import qmc
+
+    space = SearchSpace({"x": Real(0, 1), "k": Integer(1, 9), "c": ["a", "b", "c"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's warning of unbalanced Sobol' draws
+        for n in (1, 3, 8, 13):
+            # the points of one draw of n (rounded up to a power of 2)
+            seed = np.random.RandomState(3).randint(2**31 - 1)
+            once = qmc.Sobol(space.n_coords, scramble=True, seed=seed).random_base2(
+                math.ceil(math.log2(n)))[:n]
+            large = SobolDesign(space, 10**9, np.random.RandomState(3))
+            np.testing.assert_array_equal([large[i] for i in range(n)], space.snap(once))
+            np.testing.assert_array_equal(space.sobol(n, np.random.RandomState(3)),
+                                          space.snap(once))
+    assert space.sobol(0, np.random.RandomState(0)).shape == (0, space.n_coords)
+    with pytest.raises(IndexError):
+        SobolDesign(space, 4, np.random.RandomState(0))[4]

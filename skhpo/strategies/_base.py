@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._threads import single_threaded_blas
-from ..space import _MAX_GRID, SearchSpace
+from ..space import _MAX_GRID, SearchSpace, SobolDesign
 
 _KEY_DECIMALS = 9
 
@@ -159,9 +159,10 @@ class Strategy:
 
     def _design_points(self, n: int, size: int) -> list:
         """The next ``n`` unseen points of a scrambled Sobol' design of ``size`` points
-        (drawn on first use), fewer once the design is used up."""
+        (seeded on first use, each point drawn as it is read), fewer once the design is
+        used up."""
         if self._design is None:
-            self._design = self.space.sobol(size, self._rng)
+            self._design = SobolDesign(self.space, size, self._rng)
         out = []
         while len(out) < n and self._n_design_used < len(self._design):
             u = self._design[self._n_design_used]
