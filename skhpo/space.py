@@ -111,6 +111,11 @@ class Real(Dimension):
             raise ValueError(f"Real: low must be < high, got low={low!r}, high={high!r}.")
         if log and low <= 0:
             raise ValueError(f"Real: low must be > 0 when log=True, got low={low!r}.")
+        if not log and not math.isfinite(high - low):
+            # the unit coordinate maps to low + u * (high - low)
+            raise ValueError(
+                f"Real: high - low must be a finite float, got low={low!r}, high={high!r}."
+            )
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         object.__setattr__(self, "log", bool(log))
@@ -248,6 +253,14 @@ class Integer(Dimension):
         return self._unit_of(np.arange(self.low, self.high + 1, dtype=float))
 
 
+def _why_ordered(choices) -> str:
+    """Why a set cannot list choices: its order, hence the candidates drawn, would
+    change from run to run (with the hash seed of strings, say)."""
+    if isinstance(choices, (set, frozenset)):
+        return ": its order must not change between runs"
+    return ""
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equality that never raises (arrays, estimators and other objects as choices).
 
@@ -260,9 +273,16 @@ def _same(a: Any, b: Any) -> bool:
     a, b = _native(a), _native(b)
     if type(a) is not type(b):
         return False
+    if isinstance(a, float) and a != a:
+        return b != b  # nan is one choice, however many nan objects list it
+    if isinstance(a, np.ndarray):
+        try:
+            return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+        except Exception:
+            return False
     try:
         return bool(a == b)
-    except Exception:  # e.g. the truth value of an array is ambiguous
+    except Exception:  # an object whose == does not give one truth value
         return False
 
 
@@ -284,6 +304,12 @@ class Categorical(Dimension):
         if isinstance(choices, (str, bytes)) or isinstance(choices, Mapping):
             raise TypeError(
                 f"Categorical: choices must be a list of values, got {choices!r}."
+            )
+        if hasattr(choices, "__iter__") and not isinstance(choices,
+                                                           (Sequence, np.ndarray)):
+            raise TypeError(
+                "Categorical: choices must be a list of values (or a tuple, or a 1-D "
+                f"array), not a {type(choices).__name__}{_why_ordered(choices)}."
             )
         try:
             choices = tuple(_native(c) for c in choices)
@@ -508,11 +534,9 @@ def as_dimension(name: str, value: Any) -> Dimension:
             f"got {type(value).__name__} {value!r}."
         )
     elif not isinstance(value, (Sequence, np.ndarray)):
-        # a set's order, hence the candidates drawn, would change from run to run
         raise TypeError(
             f"param_distributions[{name!r}] must be a list (or tuple, or 1-D array) of "
-            f"choices, not a {type(value).__name__}: its order must not change between "
-            "runs."
+            f"choices, not a {type(value).__name__}{_why_ordered(value)}."
         )
     elif isinstance(value, np.ndarray) and value.ndim != 1:
         raise ValueError(

@@ -140,12 +140,20 @@ def test_encode_refuses_points_outside_the_space():
         (lambda: Real("a", 1), TypeError, "low must be a real number"),
         (lambda: Real(0, math.inf), ValueError, "high must be finite"),
         (lambda: Real(0, 1, log="yes"), TypeError, "log must be a bool"),
+        (lambda: Real(-1e308, 1e308), ValueError,
+         r"^Real: high - low must be a finite float, got low=-1e\+308, high=1e\+308\.$"),
         (lambda: Integer(3, 3), ValueError, "low must be < high"),
         (lambda: Integer(0, 10, log=True), ValueError, "low must be > 0"),
         (lambda: Integer(0.5, 3), TypeError, "low must be an int"),
         (lambda: Categorical([]), ValueError, "must not be empty"),
         (lambda: Categorical("abc"), TypeError, "list of values"),
         (lambda: Categorical(5), TypeError, "list of values"),
+        # a set of strings is ordered by the hash seed: candidates would change by run
+        (lambda: Categorical({"a", "b"}), TypeError,
+         r"^Categorical: choices must be a list of values \(or a tuple, or a 1-D array\), "
+         r"not a set: its order must not change between runs\.$"),
+        (lambda: Categorical(frozenset([1, 2])), TypeError, "not a frozenset: its order"),
+        (lambda: Categorical(c for c in "ab"), TypeError, r"not a generator\.$"),
     ],
 )
 def test_dimension_errors(make, error, match):
@@ -251,3 +259,13 @@ def test_a_point_of_two_sub_spaces_is_one_point():
     assert len(keys) == 5
     for u in U:
         np.testing.assert_array_equal(space.encode(space.decode(u)[0]), u)
+
+
+def test_repeated_nan_and_array_choices_are_one_choice():
+    nan = Categorical([float("nan"), float("nan"), 1.0])
+    assert nan.n_values == 2
+    assert nan.to_unit(float("nan")) == nan.to_unit(np.float64("nan")) != nan.to_unit(1.0)
+    arrays = Categorical([np.zeros(2), np.zeros(2), np.ones(2), np.zeros(3)])
+    assert arrays.n_values == 3
+    assert arrays.to_unit(np.zeros(2)) == arrays.to_unit(arrays.choices[1])
+    assert Categorical([np.zeros(2), np.zeros(2, dtype=int)]).n_values == 2
