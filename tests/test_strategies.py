@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from skhpo.space import Integer, Real, SearchSpace
-from skhpo.strategies import BayesOptimizer, EvolutionOptimizer
+from skhpo.strategies import BayesOptimizer, EvolutionOptimizer, HyperbandOptimizer
 
 STRATEGIES = {
     "bayes": lambda space, seed, **kw: BayesOptimizer(
@@ -394,3 +394,19 @@ def test_a_sobol_design_is_a_prefix_of_any_larger_one():
     assert space.sobol(0, np.random.RandomState(0)).shape == (0, space.n_coords)
     with pytest.raises(IndexError):
         SobolDesign(space, 4, np.random.RandomState(0))[4]
+
+
+@pytest.mark.parametrize("random_state", ["seed", -1, 1.5, 2**32,
+                                          np.random.default_rng(0)],
+                         ids=["str", "negative", "float", "too-large", "Generator"])
+@pytest.mark.parametrize("make", [
+    lambda rs: BayesOptimizer({"x": [1, 2]}, random_state=rs),
+    lambda rs: EvolutionOptimizer({"x": [1, 2]}, random_state=rs),
+    lambda rs: HyperbandOptimizer({"x": [1, 2]}, min_resources=1, max_resources=9,
+                                  random_state=rs),
+], ids=["BayesOptimizer", "EvolutionOptimizer", "HyperbandOptimizer"])
+def test_a_bad_random_state_is_named(make, random_state):
+    with pytest.raises(ValueError, match=r"^random_state must be None, an int in "
+                       r"\[0, 2\*\*32 - 1\] or a numpy\.random\.RandomState, got "):
+        make(random_state)
+    assert make(np.random.RandomState(0)) is not None and make(np.int64(3)) is not None

@@ -42,6 +42,17 @@ def _key(u: np.ndarray) -> tuple:
     return tuple(np.round(u, _KEY_DECIMALS).tolist())
 
 
+def seeded_rng(random_state) -> np.random.RandomState:
+    """``check_random_state``, with an error that names ``random_state``."""
+    try:
+        return check_random_state(random_state)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "random_state must be None, an int in [0, 2**32 - 1] or a "
+            f"numpy.random.RandomState, got {random_state!r}."
+        ) from None
+
+
 class Strategy:
     """Base class of ask/tell strategies on a :class:`~skhpo.space.SearchSpace`.
 
@@ -72,7 +83,7 @@ class Strategy:
     def __init__(self, space, *, random_state=None):
         self.space = SearchSpace.from_user(space)
         self.random_state = random_state
-        self._rng = check_random_state(random_state)
+        self._rng = seeded_rng(random_state)
         self.X_ = np.zeros((0, self.space.n_coords))
         self.scores_ = np.zeros(0)
         self._told_params: list = []  # as told, for best_params_

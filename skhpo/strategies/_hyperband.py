@@ -34,10 +34,9 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from ..space import SearchSpace
-from ._base import Strategy
+from ._base import Strategy, seeded_rng
 from ._bayes import BayesOptimizer
 
 SAMPLERS = ("random", "bayes")
@@ -336,7 +335,7 @@ class HyperbandOptimizer:
             raise ValueError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}.")
         self.sampler = sampler
         self.random_state = random_state
-        self._rng = check_random_state(random_state)
+        self._rng = seeded_rng(random_state)
         self.params_: list = []
         self.resources_ = np.zeros(0, dtype=int)
         self.scores_ = np.zeros(0)
