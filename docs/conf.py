@@ -50,6 +50,9 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
+    # every build runs every example, so its output is that of the current skhpo (an
+    # unchanged example would otherwise keep the output of an earlier build)
+    "run_stale_examples": True,
 }
 
 # the benchmarks page draws its figures from the committed result files

@@ -1,4 +1,5 @@
-"""Plots of fitted searches (needs matplotlib: ``pip install "skhpo[plot]"``).
+"""Plots of fitted searches (needs matplotlib: ``pip install matplotlib``, or skhpo's
+``plot`` extra).
 
 Every function takes a fitted search (any scikit-learn ``*SearchCV``, or its
 ``cv_results_`` where that is enough) and returns the matplotlib ``Axes`` or ``Figure``
@@ -34,7 +35,8 @@ def _plt():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            "skhpo.plot needs matplotlib; install it with pip install 'skhpo[plot]'."
+            "skhpo.plot needs matplotlib; install it with pip install matplotlib (or "
+            "skhpo's plot extra)."
         ) from exc
     return plt
 
