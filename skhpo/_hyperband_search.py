@@ -391,8 +391,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         min_resources = self.min_resources
         if min_resources == "auto":
             if self.resource == "n_samples":
-                routed = self._get_routed_params_for_fit(params)
-                n_splits = self._cv_checked.get_n_splits(X, y, **routed.splitter.split)
+                n_splits = self._cv_checked.get_n_splits(X, y,
+                                                         **self._split_params(params))
                 min_resources = 2 * n_splits
                 if is_classifier(self.estimator) and y is not None:
                     y_array = _one_column_as_1d(np.asarray(y))

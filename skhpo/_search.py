@@ -221,13 +221,21 @@ class _SkhpoSearchCV(BaseSearchCV):
     def _check_before_fit(self, X, y, params) -> None:
         """Checks of subclasses that need the data, before any fit."""
 
+    def _split_params(self, params) -> dict:
+        """The parameters ``fit`` routes to the splitter's ``split``."""
+        with warnings.catch_warnings():
+            # scikit-learn's fit warns of a scorer that takes no sample_weight: once
+            warnings.filterwarnings("ignore", category=UserWarning,
+                                    message="The scoring .* does not support sample_weight")
+            return self._get_routed_params_for_fit(params).splitter.split
+
     def _constant_splits(self, X, y, params, why: str) -> list:
         """The CV splits, refused unless two calls to ``split`` give the same folds."""
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        routed = self._get_routed_params_for_fit(params)
+        split_params = self._split_params(params)
 
         def splits():
-            return _listed(cv.split(X, y, **routed.splitter.split))
+            return _listed(cv.split(X, y, **split_params))
 
         first, second = splits(), splits()
         same = len(first) == len(second) and all(

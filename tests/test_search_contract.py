@@ -265,9 +265,18 @@ def test_multimetric_with_callable_refit_and_without_refit(Search):
 
 
 def test_return_train_score(Search):
+    from sklearn.model_selection import cross_validate
+
     search = small_search(Search, return_train_score=True).fit(X_IRIS, Y_IRIS)
-    assert "mean_train_score" in search.cv_results_
-    assert "split2_train_score" in search.cv_results_
+    res = search.cv_results_
+    # each row's train scores are those of its candidate's fits, as cross_validate's
+    for i in np.flatnonzero(competing(search))[:3]:
+        est = LogisticRegression(max_iter=500).set_params(**res["params"][i])
+        ref = cross_validate(est, X_IRIS, Y_IRIS, cv=3, return_train_score=True)
+        np.testing.assert_allclose(
+            [res[f"split{k}_train_score"][i] for k in range(3)], ref["train_score"])
+        np.testing.assert_allclose(res["mean_train_score"][i], ref["train_score"].mean())
+        np.testing.assert_allclose(res["std_train_score"][i], ref["train_score"].std())
 
 
 class WeightRecorder(ClassifierMixin, BaseEstimator):
@@ -283,6 +292,78 @@ class WeightRecorder(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.classes_[0])
 
 
+def _fitted_weight(estimator, X, y):
+    """A scorer: the total sample weight the estimator was fitted with."""
+    return estimator.weight_seen_
+
+
+def _scored_weight(y_true, y_pred, sample_weight=None):
+    return -1.0 if sample_weight is None else float(np.sum(sample_weight))
+
+
+class WeightSummer(WeightRecorder):
+    def fit(self, X, y, sample_weight=None):
+        self.weight_seen_ = -1.0 if sample_weight is None else float(np.sum(sample_weight))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_metadata_routing_gives_each_fit_and_score_its_fold_s_weights(Search):
+    from sklearn.metrics import make_scorer
+    from sklearn.model_selection import StratifiedKFold
+
+    w = np.arange(1.0, len(Y_IRIS) + 1)  # every fold's weights have their own sum
+    with sklearn.config_context(enable_metadata_routing=True):
+        scoring = {"fitted": _fitted_weight,
+                   "scored": make_scorer(_scored_weight).set_score_request(
+                       sample_weight=True)}
+        est = WeightSummer().set_fit_request(sample_weight=True)
+        search = Search(est, {"c": Real(0, 1)}, n_iter=4, cv=3, scoring=scoring,
+                        refit="fitted", random_state=0)
+        if Search.cls is HyperbandSearchCV:
+            search.set_params(resource="n_samples", subsample_test=False)
+        search.fit(X_IRIS, Y_IRIS, sample_weight=w)
+    res = search.cv_results_
+    folds = list(StratifiedKFold(3).split(X_IRIS, Y_IRIS))
+    for i in np.flatnonzero(competing(search)):
+        for k, (train, test) in enumerate(folds):
+            assert res[f"split{k}_test_fitted"][i] == w[train].sum()
+            assert res[f"split{k}_test_scored"][i] == w[test].sum()
+    assert search.best_estimator_.weight_seen_ == w.sum()
+
+
+def _sample_weight_warnings(search, X, y, w) -> int:
+    """How many of scikit-learn's "does not support sample_weight" warnings a fit gives."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(X, y, sample_weight=w)
+    return sum("does not support sample_weight" in str(c.message) for c in caught)
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_fit_params_without_routing_reach_every_fit(Search, checkpoint, tmp_path):
+    from sklearn.model_selection import RandomizedSearchCV
+
+    w = np.arange(1.0, len(Y_IRIS) + 1)
+    search = Search(WeightSummer(), {"c": Real(0, 1)}, n_iter=4, cv=3,
+                    scoring=_fitted_weight, random_state=0,
+                    checkpoint=tmp_path / "c.jsonl" if checkpoint else None)
+    # scikit-learn's warning that the scorer takes no weights (1.6+), once, as from
+    # RandomizedSearchCV: the checks before any fit do not repeat it
+    reference = RandomizedSearchCV(WeightSummer(), {"c": [0.1, 0.2]}, n_iter=2, cv=3,
+                                   scoring=_fitted_weight)
+    assert _sample_weight_warnings(search, X_IRIS, Y_IRIS, w) == _sample_weight_warnings(
+        reference, X_IRIS, Y_IRIS, w)
+    res = search.cv_results_
+    assert (res["mean_test_score"] > 0).all()  # no fit went without its weights
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = list(StratifiedKFold(3).split(X_IRIS, Y_IRIS))
+    for i in np.flatnonzero(competing(search)):
+        assert [res[f"split{k}_test_score"][i] for k in range(3)] == [
+            w[train].sum() for train, _ in folds]
+    assert search.best_estimator_.weight_seen_ == w.sum()
+
+
 def test_metadata_routing_of_sample_weight(Search):
     w = np.ones(len(Y_IRIS))
     with sklearn.config_context(enable_metadata_routing=True):
@@ -295,6 +376,25 @@ def test_metadata_routing_of_sample_weight(Search):
             # requested by nobody: scikit-learn refuses it
             Search(WeightRecorder(), {"c": Real(0, 1)}, n_iter=2,
                    cv=3).fit(X_IRIS, Y_IRIS, sample_weight=w)
+
+
+def test_a_dataframe_keeps_its_column_names_through_the_search(Search):
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+
+    X = pd.DataFrame(X_IRIS, columns=["sl", "sw", "pl", "pw"])
+    # columns chosen by name: every fit (a sub-sample's too) must be given a DataFrame
+    pipe = make_pipeline(ColumnTransformer([("petals", "passthrough", ["pl", "pw"])]),
+                         LogisticRegression(max_iter=500))
+    search = Search(pipe, {"logisticregression__C": Real(0.1, 10.0, log=True)},
+                    n_iter=4, cv=3, error_score="raise", random_state=0)
+    search.fit(X, Y_IRIS)
+    assert list(search.feature_names_in_) == list(X.columns)
+    assert search.n_features_in_ == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert list(search.best_estimator_[0].feature_names_in_) == list(X.columns)
+    assert search.score(X, Y_IRIS) > 0.9
 
 
 def test_groups_reach_the_splitter(Search):
