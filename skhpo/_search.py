@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 
@@ -330,8 +331,10 @@ class _SkhpoSearchCV(BaseSearchCV):
         self._skhpo_nonfinite = []
         self._row_failed = []  # per cv_results_ row: whether a fit failed
         self._pending = None
+        searched = False
         try:
             yield search_ctx
+            searched = True
             # scikit-learn's warnings, once for the whole search, in its order
             warn_or_raise_about_fit_failures(self._skhpo_fit_failures, self.error_score)
             for w in self._skhpo_nonfinite:
@@ -353,11 +356,36 @@ class _SkhpoSearchCV(BaseSearchCV):
                 pass
             if results:
                 self.partial_results_ = results
+            if not searched:
+                self._warn_of_interrupted(
+                    [*self._skhpo_fit_failures,
+                     *(o["fit_error"] for _, outputs in done for o in outputs)])
             raise
         finally:
             del self._skhpo_fit_failures, self._skhpo_nonfinite, self._pending
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _warn_of_interrupted(self, fit_errors: list) -> None:
+        """The warnings of a search cut short, for what ``partial_results_`` holds:
+        its failed fits and non-finite scores. Never raises: what the caller sees is the
+        interruption, whatever the warnings filters."""
+        try:
+            n_failed = sum(e is not None for e in fit_errors)
+            if n_failed and n_failed == len(fit_errors):
+                first = next(e for e in fit_errors if e is not None)
+                warnings.warn(
+                    f"\nAll {n_failed} fits before the interruption failed; "
+                    "partial_results_ records them with "
+                    f"error_score={self.error_score!r}. The first error:\n{first}",
+                    FitFailedWarning,
+                )
+            elif n_failed:
+                warn_or_raise_about_fit_failures(fit_errors, self.error_score)
+            for w in self._skhpo_nonfinite:
+                reissue(w)
+        except Exception:  # a filter that turns these warnings into errors
+            pass
 
     def _format_results(self, *args, **kwargs):
         # scikit-learn warns of non-finite mean scores each time it formats the results,

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from sklearn.model_selection import _search as _sk_search
 from sklearn.model_selection._search import BaseSearchCV
@@ -139,26 +141,65 @@ def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
 _NONFINITE = r"One or more of the \w+ scores are non-finite"
 
 
+class _Kept(NamedTuple):
+    """A warning scikit-learn issued while a skhpo search kept it, and from where."""
+
+    message: str
+    category: type
+    filename: str
+    lineno: int
+
+
+class _SearchModuleWarnings:
+    """Stands in for the ``warnings`` module in scikit-learn's ``_search.py``.
+
+    Every call passes through, but for one: in a thread where a skhpo search formats
+    its results (:func:`nonfinite_warnings_kept`), ``warn`` keeps scikit-learn's warning
+    of non-finite scores rather than issuing it. The process's warnings filters are
+    never touched, so searches in other threads, and other code, are left alone.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._local = threading.local()
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def warn(self, message, category=None, stacklevel=1, *args, **kwargs):
+        kept = getattr(self._local, "kept", None)
+        if kept is not None and re.match(_NONFINITE, str(message)):
+            caller = sys._getframe(stacklevel)
+            kept.append(_Kept(str(message), category or UserWarning,
+                              caller.f_code.co_filename, caller.f_lineno))
+            return None
+        return self._module.warn(message, category, stacklevel + 1, *args, **kwargs)
+
+
+if not isinstance(getattr(_sk_search, "warnings", None), _SearchModuleWarnings):
+    _sk_search.warnings = _SearchModuleWarnings(warnings)
+
+
 @contextmanager
 def nonfinite_warnings_kept(kept: list):
-    """Within the block, scikit-learn's warnings of non-finite scores go to ``kept``
-    (which is emptied first) rather than being issued; any other warning is issued as
-    usual when the block ends. For formatting results only: the warnings filters are
-    process-wide while the block runs."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.filterwarnings("always", message=_NONFINITE, category=UserWarning)
+    """Within the block, in this thread, scikit-learn's warnings of non-finite scores
+    are kept rather than issued; when it ends, ``kept`` holds them (and only them)."""
+    local = _sk_search.warnings._local
+    outer, local.kept = getattr(local, "kept", None), []
+    try:
         yield
-    kept.clear()
-    for w in caught:
-        if issubclass(w.category, UserWarning) and re.match(_NONFINITE, str(w.message)):
-            kept.append(w)
-        else:
-            reissue(w)
+    finally:
+        kept[:], local.kept = local.kept, outer
 
 
-def reissue(w) -> None:
-    """Issue a recorded warning again, as from where it was first issued."""
-    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+def reissue(w: _Kept) -> None:
+    """Issue a kept warning as scikit-learn would have: from its line, as its module
+    (so filters on the module, and the "default" action's once per line, apply)."""
+    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                           module=_sk_search.__name__,
+                           registry=_sk_search.__dict__.setdefault("__warningregistry__",
+                                                                   {}),
+                           module_globals=_sk_search.__dict__)
 
 
 # -- checkpoints: reading and replaying evaluate_candidates' bookkeeping --------------------

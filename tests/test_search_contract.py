@@ -680,6 +680,87 @@ def test_verbose_lines_count_each_batch_s_failed_candidates(Search, capsys):
     assert sum(counts) == sum(p["fail"] for p in res["params"]) > 0
 
 
+class InterruptedAt(Fragile):
+    """:class:`Fragile` whose fit number ``at`` (counted over the class) is a Ctrl-C."""
+
+    n_fits = 0
+    at = None
+
+    def fit(self, X, y):
+        type(self).n_fits += 1
+        if type(self).n_fits == type(self).at:
+            raise KeyboardInterrupt
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("at, fail", [(20, [True, False]), (29, [True, False]),
+                                      (5, [True])], ids=["20", "29", "every-fit-fails"])
+def test_an_interrupted_search_warns_of_what_partial_results_holds(Search, at, fail):
+    InterruptedAt.n_fits, InterruptedAt.at = 0, at
+    search = Search(InterruptedAt(), {"x": Real(0.0, 1.0), "fail": fail},
+                    n_iter=12, cv=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            search.fit(X_IRIS, Y_IRIS)
+    res = search.partial_results_
+    splits = np.array([res[f"split{k}_test_score"] for k in range(3)])
+    n_failed, n_total = int(np.isnan(splits).sum()), splits.size
+    failures = [str(w.message) for w in caught if w.category is FitFailedWarning]
+    assert n_failed > 0
+    if n_failed == n_total:
+        assert failures == [failures[0]] and failures[0].startswith(
+            f"\nAll {n_failed} fits before the interruption failed; partial_results_ "
+            "records them with error_score=nan. The first error:\n")
+    else:
+        assert failures == [failures[0]]
+        assert f"{n_failed} fits failed out of a total of {n_total}" in failures[0]
+    nonfinite = [str(w.message) for w in caught if "non-finite" in str(w.message)]
+    assert nonfinite == [f"One or more of the test scores are non-finite: "
+                         f"{res['mean_test_score']}"]
+    # an error filter does not replace the interruption
+    InterruptedAt.n_fits = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(KeyboardInterrupt):
+            search.fit(X_IRIS, Y_IRIS)
+
+
+def test_a_module_filter_on_scikit_learn_hides_the_non_finite_warning(Search):
+    search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
+                    cv=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # as for RandomizedSearchCV: the warning comes from scikit-learn's module
+        warnings.filterwarnings("ignore", module="sklearn")
+        search.fit(X_IRIS, Y_IRIS)
+    assert not [w for w in caught if "non-finite" in str(w.message)]
+    assert np.isnan(search.cv_results_["mean_test_score"]).any()
+
+
+def test_keeping_the_non_finite_warning_leaves_other_threads_and_filters_alone():
+    import threading
+
+    from skhpo._sklearn_compat import _sk_search, nonfinite_warnings_kept
+
+    message = "One or more of the test scores are non-finite: [nan]"
+    kept = []
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        filters = list(warnings.filters)
+        with nonfinite_warnings_kept(kept):
+            assert warnings.filters == filters  # the process's filters are untouched
+            other = threading.Thread(
+                target=lambda: _sk_search.warnings.warn(message, UserWarning))
+            other.start()
+            other.join()
+            _sk_search.warnings.warn(message, UserWarning)
+            _sk_search.warnings.warn("another warning", UserWarning)
+        assert warnings.filters == filters
+    assert [k.message for k in kept] == [message]  # this thread's, and only it
+    assert sorted(str(w.message) for w in shown) == sorted(["another warning", message])
+
+
 def test_an_error_filter_on_the_non_finite_warning_keeps_every_result(Search):
     search = Search(Fragile(), {"x": Real(0.0, 1.0), "fail": [True, False]}, n_iter=12,
                     cv=3, random_state=0)
