@@ -305,8 +305,7 @@ class Categorical(Dimension):
             raise TypeError(
                 f"Categorical: choices must be a list of values, got {choices!r}."
             )
-        if hasattr(choices, "__iter__") and not isinstance(choices,
-                                                           (Sequence, np.ndarray)):
+        if isinstance(choices, (set, frozenset)):
             raise TypeError(
                 "Categorical: choices must be a list of values (or a tuple, or a 1-D "
                 f"array), not a {type(choices).__name__}{_why_ordered(choices)}."
