@@ -1,7 +1,9 @@
 """The one module that imports private scikit-learn names.
 
 A scikit-learn release that moves one of them breaks this file only. It also holds the
-one behaviour skhpo changes in scikit-learn: *failure isolation* for its own searches.
+two behaviours skhpo changes in scikit-learn, both for its own searches only: *failure
+isolation*, and warnings of non-finite scores given once per search, not per batch
+(:class:`_SearchModuleWarnings`).
 
 ``BaseSearchCV.fit``'s ``evaluate_candidates`` raises ``ValueError`` when every fit of one
 call fails. For a search that evaluates one candidate (or a few) per call, that aborts the
