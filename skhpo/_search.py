@@ -24,10 +24,12 @@ from ._checkpoint import (
     space_signature,
 )
 from ._sklearn_compat import (
+    SCORER_WITHOUT_WEIGHTS,
     BaseSearchCV,
     Interval,
     InvalidParameterError,
     batch_outputs,
+    held_warnings,
     n_outputs,
     nonfinite_warnings_kept,
     reissue,
@@ -224,10 +226,8 @@ class _SkhpoSearchCV(BaseSearchCV):
 
     def _split_params(self, params) -> dict:
         """The parameters ``fit`` routes to the splitter's ``split``."""
-        with warnings.catch_warnings():
-            # scikit-learn's fit warns of a scorer that takes no sample_weight: once
-            warnings.filterwarnings("ignore", category=UserWarning,
-                                    message="The scoring .* does not support sample_weight")
+        # scikit-learn's fit warns of a scorer that takes no sample_weight: once
+        with held_warnings(SCORER_WITHOUT_WEIGHTS):
             return self._get_routed_params_for_fit(params).splitter.split
 
     def _constant_splits(self, X, y, params, why: str) -> list:

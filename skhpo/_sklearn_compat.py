@@ -49,7 +49,9 @@ __all__ = [
     "results_with",
     "streamed",
     "n_outputs",
+    "held_warnings",
     "nonfinite_warnings_kept",
+    "SCORER_WITHOUT_WEIGHTS",
     "reissue",
     "warn_or_raise_about_fit_failures",
     "align_score_types",
@@ -141,6 +143,8 @@ def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
 # scikit-learn's warning, at each formatting of the results, that a mean score is not
 # finite (``BaseSearchCV._format_results``)
 _NONFINITE = r"One or more of the \w+ scores are non-finite"
+# and its warning, at each routing of fit parameters, that a scorer takes no weights
+SCORER_WITHOUT_WEIGHTS = r"The scoring .* does not support sample_weight"
 
 
 class _Kept(NamedTuple):
@@ -155,10 +159,12 @@ class _Kept(NamedTuple):
 class _SearchModuleWarnings:
     """Stands in for the ``warnings`` module in scikit-learn's ``_search.py``.
 
-    Every call passes through, but for one: in a thread where a skhpo search formats
-    its results (:func:`nonfinite_warnings_kept`), ``warn`` keeps scikit-learn's warning
-    of non-finite scores rather than issuing it. The process's warnings filters are
-    never touched, so searches in other threads, and other code, are left alone.
+    Every call passes through, but for one: within :func:`held_warnings`, in its
+    thread, ``warn`` holds the warnings whose message matches rather than issuing them
+    (a skhpo search holds scikit-learn's warning of non-finite scores while it formats
+    each batch's results, to issue the last once at its end). The process's warnings
+    filters are never touched, so searches in other threads, and other code, are left
+    alone.
     """
 
     def __init__(self, module):
@@ -169,12 +175,12 @@ class _SearchModuleWarnings:
         return getattr(self._module, name)
 
     def warn(self, message, category=None, stacklevel=1, *args, **kwargs):
-        kept = getattr(self._local, "kept", None)
-        if kept is not None and re.match(_NONFINITE, str(message)):
-            caller = sys._getframe(stacklevel)
-            kept.append(_Kept(str(message), category or UserWarning,
-                              caller.f_code.co_filename, caller.f_lineno))
-            return None
+        for pattern, held in reversed(getattr(self._local, "holds", ())):
+            if re.match(pattern, str(message)):
+                caller = sys._getframe(stacklevel)
+                held.append(_Kept(str(message), category or UserWarning,
+                                  caller.f_code.co_filename, caller.f_lineno))
+                return None
         return self._module.warn(message, category, stacklevel + 1, *args, **kwargs)
 
 
@@ -183,15 +189,28 @@ if not isinstance(getattr(_sk_search, "warnings", None), _SearchModuleWarnings):
 
 
 @contextmanager
+def held_warnings(pattern: str):
+    """Within the block, in this thread, the warnings of scikit-learn's search module
+    whose message matches ``pattern`` go to the list this yields, not to the user."""
+    local = _sk_search.warnings._local
+    outer = getattr(local, "holds", ())
+    held: list = []
+    local.holds = (*outer, (pattern, held))
+    try:
+        yield held
+    finally:
+        local.holds = outer
+
+
+@contextmanager
 def nonfinite_warnings_kept(kept: list):
     """Within the block, in this thread, scikit-learn's warnings of non-finite scores
     are kept rather than issued; when it ends, ``kept`` holds them (and only them)."""
-    local = _sk_search.warnings._local
-    outer, local.kept = getattr(local, "kept", None), []
-    try:
-        yield
-    finally:
-        kept[:], local.kept = local.kept, outer
+    with held_warnings(_NONFINITE) as held:
+        try:
+            yield
+        finally:
+            kept[:] = held
 
 
 def reissue(w: _Kept) -> None:

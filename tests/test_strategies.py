@@ -410,3 +410,21 @@ def test_a_bad_random_state_is_named(make, random_state):
                        r"\[0, 2\*\*32 - 1\] or a numpy\.random\.RandomState, got "):
         make(random_state)
     assert make(np.random.RandomState(0)) is not None and make(np.int64(3)) is not None
+
+
+def test_the_strategies_leave_the_process_warnings_filters_alone(monkeypatch):
+    # a strategy runs in its search's thread, and searches may run in threads: the
+    # process's warnings filters (catch_warnings is not thread-safe) are not its own
+    import warnings
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("warnings.catch_warnings in a strategy")
+
+    monkeypatch.setattr(warnings, "catch_warnings", forbidden)
+    opt = BayesOptimizer({"x": Real(0, 1), "k": [1, 2, 3]}, n_initial_points=4,
+                         random_state=0)
+    for _ in range(4):
+        points = opt.ask(2)
+        # heavy-tailed scores: the losses are warped (Yeo-Johnson) before the GP
+        opt.tell(points, [-math.exp(12 * p["x"]) - p["k"] for p in points])
+    assert len(opt.scores_) == 8 and opt.gp_ is not None

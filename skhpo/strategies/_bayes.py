@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 from scipy import stats
@@ -60,8 +59,9 @@ def _warp(losses: np.ndarray) -> np.ndarray:
     losses = _compress_extremes(np.asarray(losses, dtype=float))
     y = (losses - losses.mean()) / (losses.std() or 1.0)
     if len(y) >= 3 and np.ptp(y) > 0:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        # np.errstate, not warnings.catch_warnings: it is thread-local, where the
+        # warnings filters are the process's (searches may run in threads)
+        with np.errstate(all="ignore"):
             try:
                 t, _ = stats.yeojohnson(y)
             except Exception:  # numerical failure of the lambda search
