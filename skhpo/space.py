@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -254,11 +254,12 @@ class Integer(Dimension):
 
 
 def _why_ordered(choices) -> str:
-    """Why a set cannot list choices: its order, hence the candidates drawn, would
-    change from run to run (with the hash seed of strings, say)."""
+    """Why a set or an iterator cannot list choices: a set's order, hence the
+    candidates drawn, would change from run to run (with the hash seed of strings,
+    say); an iterator is read once."""
     if isinstance(choices, (set, frozenset)):
         return ": its order must not change between runs"
-    return ""
+    return ": it can be read only once"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -294,8 +295,9 @@ class Categorical(Dimension):
 
     Parameters
     ----------
-    choices : sequence
-        The values to choose from; at least one.
+    choices : list, tuple, array or other ordered iterable
+        The values to choose from; at least one. A repeated value is one choice. Not a
+        set, whose order (hence the candidates drawn) changes from run to run.
     """
 
     __slots__ = ("choices", "_canonical")
@@ -532,7 +534,9 @@ def as_dimension(name: str, value: Any) -> Dimension:
             "scipy.stats distribution or skhpo.space.Real/Integer/Categorical; "
             f"got {type(value).__name__} {value!r}."
         )
-    elif not isinstance(value, (Sequence, np.ndarray)):
+    elif isinstance(value, (set, frozenset)) or iter(value) is value:
+        # a set is hash-ordered; an iterator (a generator, say) can be read only once,
+        # and the search is cloned, pickled and fitted again
         raise TypeError(
             f"param_distributions[{name!r}] must be a list (or tuple, or 1-D array) of "
             f"choices, not a {type(value).__name__}{_why_ordered(value)}."

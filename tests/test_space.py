@@ -276,3 +276,14 @@ def test_ordered_containers_are_choices_in_their_order():
     for choices in (pd.Series(list("bac")), pd.Index(list("bac")),
                     dict.fromkeys("bac").keys(), (c for c in "bac"), np.array(list("bac"))):
         assert Categorical(choices).choices == expected
+    # in param_distributions too, but for an iterator, which a second fit (or a clone)
+    # would find empty
+    for choices in (pd.Series(list("bac")), pd.Index(list("bac")),
+                    dict.fromkeys("bac").keys(), range(3)):
+        (((_, dim),),) = SearchSpace({"k": choices}).subspaces
+        assert dim.choices == tuple(choices)
+    for choices in ((c for c in "bac"), iter("bac")):
+        with pytest.raises(TypeError, match=r"^param_distributions\['k'\] must be a list "
+                           r"\(or tuple, or 1-D array\) of choices, not a \w+: it can be "
+                           r"read only once\.$"):
+            SearchSpace({"k": choices})
