@@ -84,9 +84,10 @@ class EvolutionSearchCV(_AskTellSearchCV):
     error_score : "raise" or numeric, default=np.nan
         Score of a fit that fails (in ``cv_results_``); not ``np.inf``, which would rank
         every failed candidate first. A failing candidate does not stop the search; it
-        never becomes a parent nor the best (``best_*``), whatever ``error_score`` and
-        its rank in ``cv_results_``. The search warns once, at its end, of every failed
-        fit, and raises only if every fit failed.
+        never becomes a parent, nor the best (``best_*``) while some candidate had no
+        failed fit, whatever ``error_score`` and its rank in ``cv_results_``. The search
+        warns once, at its end, of every failed fit, and raises only if every fit
+        failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
@@ -115,10 +116,12 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
     optimizer_ : EvolutionOptimizer
         The ask/tell optimiser after the search, with its step size (``sigma_``).
     partial_results_ : dict
-        Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
-        ``error_score="raise"``, or during the final refit): the ``cv_results_`` of
-        every batch completed before the interruption and of the done candidates of the
-        batch it cut (each kept once it and those before it in the batch were done).
+        Only after an interrupted ``fit`` (``KeyboardInterrupt``, an error with
+        ``error_score="raise"``, scikit-learn's "All the N fits failed" error, a
+        warnings filter that turns the end-of-search warnings into errors, or an error
+        during the final refit): the ``cv_results_`` of every batch completed before the
+        interruption and of the done candidates of the batch it cut (each kept once it
+        and those before it in the batch were done).
 
     See Also
     --------

@@ -180,10 +180,11 @@ class HyperbandSearchCV(_SkhpoSearchCV):
     pre_dispatch : int or str, default="2*n_jobs"
         As in ``RandomizedSearchCV``.
     error_score : "raise" or numeric, default=np.nan
-        Score of a fit that fails (in ``cv_results_``); not ``np.inf``. A candidate
-        with a failed fit is never promoted nor the best, and the bayes sampler's model
-        sees it as a failure, whatever ``error_score``. The search warns once, at its
-        end, of every failed fit, and raises only if every fit failed.
+        Score of a fit that fails (in ``cv_results_``); not ``np.inf``. A candidate with
+        a failed fit is never promoted, nor the best while some candidate had no failed
+        fit, and the bayes sampler's model sees it as a failure, whatever
+        ``error_score``. The search warns once, at its end, of every failed fit, and
+        raises only if every fit failed.
     return_train_score : bool, default=False
         As in ``RandomizedSearchCV``.
     checkpoint : str, path-like or None, default=None
@@ -219,10 +220,12 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
     optimizer_ : HyperbandOptimizer
         The ask/tell scheduler after the search.
     partial_results_ : dict
-        Only after an interrupted ``fit`` (``KeyboardInterrupt``, or an error with
-        ``error_score="raise"``, or during the final refit): the ``cv_results_`` of
-        every batch completed before the interruption and of the done candidates of the
-        batch it cut (each kept once it and those before it in the batch were done).
+        Only after an interrupted ``fit`` (``KeyboardInterrupt``, an error with
+        ``error_score="raise"``, scikit-learn's "All the N fits failed" error, a
+        warnings filter that turns the end-of-search warnings into errors, or an error
+        during the final refit): the ``cv_results_`` of every batch completed before the
+        interruption and of the done candidates of the batch it cut (each kept once it
+        and those before it in the batch were done).
 
     See Also
     --------

@@ -4,7 +4,7 @@ The Gaussian-process matrices are a few hundred rows wide: at that size a multi-
 BLAS spends more time synchronising than computing, and far more when the cores are busy
 with the joblib workers that fit estimators. On a two-core machine a 200 x 200 Cholesky
 factorisation took a median 0.19 ms on one thread and 0.23 ms on two while the machine
-was idle; with both cores busy, 0.20 ms on one thread and 240 ms on two
+ran no spinning processes; with both cores busy, 0.20 ms on one thread and 240 ms on two
 (``benchmarks/results/main-process-20261124-052309.md``, ``python -m
 benchmarks.main_process``).
 """
