@@ -357,9 +357,13 @@ class _SkhpoSearchCV(BaseSearchCV):
             if results:
                 self.partial_results_ = results
             if not searched:
-                self._warn_of_interrupted(
-                    [*self._skhpo_fit_failures,
-                     *(o["fit_error"] for _, outputs in done for o in outputs)])
+                errors = self._skhpo_fit_failures
+                if len(errors) == n_outputs(evaluate_candidates):
+                    # the cut batch's errors are not logged yet (scikit-learn logs a
+                    # batch's just before adding its outputs)
+                    errors = [*errors,
+                              *(o["fit_error"] for _, outputs in done for o in outputs)]
+                self._warn_of_interrupted(errors)
             raise
         finally:
             del self._skhpo_fit_failures, self._skhpo_nonfinite, self._pending
