@@ -116,12 +116,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
     optimizer_ : EvolutionOptimizer
         The ask/tell optimiser after the search, with its step size (``sigma_``).
     partial_results_ : dict
-        Only after an interrupted ``fit`` (``KeyboardInterrupt``, an error with
-        ``error_score="raise"``, scikit-learn's "All the N fits failed" error, a
-        warnings filter that turns the end-of-search warnings into errors, or an error
-        during the final refit): the ``cv_results_`` of every batch completed before the
-        interruption and of the done candidates of the batch it cut (each kept once it
-        and those before it in the batch were done).
+        {partial_results_}
 
     See Also
     --------

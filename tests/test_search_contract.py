@@ -1097,3 +1097,9 @@ def test_a_parameter_of_a_searched_step_is_one_of_every_choice(Search):
 def test_bad_data_is_refused_by_scikit_learn(Search):
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         small_search(Search).fit(X_IRIS, Y_IRIS[:-1])
+
+
+def test_the_shared_docstring_entries_are_filled_in(Search):
+    doc = Search.cls.__doc__
+    assert "{partial_results_}" not in doc
+    assert "partial_results_ : dict\n        Only after an interrupted ``fit``" in doc
