@@ -114,12 +114,22 @@ def _check_param_names(space: SearchSpace, estimator) -> None:
 
 # the description of ``partial_results_``, the same in every search's docstring, where
 # "{partial_results_}" stands for it
-_PARTIAL_RESULTS_DOC = """Only after an interrupted ``fit`` (``KeyboardInterrupt``, an error with
-        ``error_score="raise"``, scikit-learn's "All the N fits failed" error, a
-        warnings filter that turns the end-of-search warnings into errors, or an error
-        during the final refit): the ``cv_results_`` of every batch completed before the
-        interruption and of the done candidates of the batch it cut (each kept once it
-        and those before it in the batch were done)."""
+_PARTIAL_RESULTS_DOC = """\
+Only after an interrupted ``fit`` (``KeyboardInterrupt``, an error with
+``error_score="raise"``, scikit-learn's "All the N fits failed" error, a
+warnings filter that turns the end-of-search warnings into errors, or an error
+during the final refit): the ``cv_results_`` of every batch completed before the
+interruption and of the done candidates of the batch it cut (each kept once it
+and those before it in the batch were done)."""
+
+
+def _fill_docstring(doc: str, mark: str, text: str) -> str:
+    """``doc`` with ``mark`` replaced by ``text``, each line of which is indented as
+    the mark is (Python 3.13 strips a docstring's common indentation, earlier
+    versions do not)."""
+    at = doc.index(mark)
+    indent = doc[doc.rfind("\n", 0, at) + 1:at]
+    return doc.replace(mark, text.replace("\n", "\n" + indent))
 
 
 class _SkhpoSearchCV(BaseSearchCV):
@@ -137,7 +147,8 @@ class _SkhpoSearchCV(BaseSearchCV):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__doc__ and "{partial_results_}" in cls.__doc__:
-            cls.__doc__ = cls.__doc__.replace("{partial_results_}", _PARTIAL_RESULTS_DOC)
+            cls.__doc__ = _fill_docstring(cls.__doc__, "{partial_results_}",
+                                          _PARTIAL_RESULTS_DOC)
 
     # attributes that live only during fit
     _FIT_STATE = ("_space", "_journal", "_seed", "_n_splits_checked", "_results_at_end",
