@@ -1,8 +1,9 @@
-"""Imports of the peer libraries, their versions, and a smoke check.
+"""Imports of the peer libraries, their versions, and the command of a smoke check.
 
 The peers are optional: a missing one only disables its methods.  Run
 ``python -m benchmarks._peers`` to print the versions and check that every
-peer can run a tiny search with the installed scikit-learn / numpy.
+peer can run a tiny search with the installed scikit-learn / numpy
+(:func:`benchmarks.methods.check`).
 
 Known packaging gap: ``sklearn-genetic-opt`` imports ``pandas`` without
 declaring it, so ``pandas`` is listed in ``benchmarks/requirements.txt``.
@@ -15,7 +16,6 @@ import contextlib
 import importlib
 import platform
 import sys
-import traceback
 import warnings
 from importlib import metadata
 
@@ -66,34 +66,9 @@ def load(module: str):
         return importlib.import_module(module)
 
 
-def _check_search(name):
-    """Fit a 4-evaluation search of method ``name`` on a tiny problem."""
-    from benchmarks.methods import run_method
-    from benchmarks.problems import PROBLEMS
-
-    problem = PROBLEMS["logreg-breast_cancer"]
-    X, y, cv = problem.load()
-    res = run_method(name, problem, X, y, cv, budget=4, seed=0)
-    if res.get("error"):
-        raise RuntimeError(res["error"])
-    return f"{len(res['scores'])} evaluations, best {max(res['scores']):.4f}"
-
-
-def check(methods=None) -> bool:
-    """Print versions and run :func:`_check_search` for each method."""
-    from benchmarks.methods import METHODS
-
-    for k, v in versions().items():
-        print(f"{k:22s} {v}")
-    ok = True
-    for name in methods or METHODS:
-        try:
-            print(f"[ok]   {name}: {_check_search(name)}")
-        except Exception:  # report every peer, then fail
-            ok = False
-            print(f"[FAIL] {name}:\n{traceback.format_exc()}")
-    return ok
-
-
 if __name__ == "__main__":
+    # the check lives with the methods it runs, which import this module (load,
+    # quiet); imported only when this module runs as a command, it makes no cycle
+    from benchmarks.methods import check
+
     sys.exit(0 if check(sys.argv[1:] or None) else 1)

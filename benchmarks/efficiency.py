@@ -22,7 +22,7 @@ def run(problems, methods, seeds, budget, n_jobs=1, log=print):
     """Run every (problem, seed, method) once; return the list of run dicts."""
     runs = []
     for pname in problems:
-        problem = PROBLEMS[pname]
+        problem = PROBLEMS["efficiency"][pname]
         X, y, cv = problem.load()
         for seed in seeds:
             for method in methods:

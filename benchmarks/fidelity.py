@@ -40,99 +40,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from benchmarks._peers import load, quiet
+from benchmarks.problems import FIDELITY_SPLITS as N_SPLITS
+from benchmarks.problems import PROBLEMS
 from benchmarks.report import fmt, header_md, table
 
-N_SPLITS = 3
-
-
-@dataclass
-class FidelityProblem:
-    name: str
-    description: str
-    make_data: object
-    make_estimator: object
-    space: dict  # scipy.stats distributions, shared by every method
-    resource: str
-    min_resources: int
-    max_resources: int = field(default=None)
-
-    def load(self):
-        X, y = self.make_data()
-        from sklearn.model_selection import StratifiedKFold
-
-        cv = list(StratifiedKFold(N_SPLITS, shuffle=True, random_state=0).split(X, y))
-        max_resources = self.max_resources or len(X)
-        return X, y, cv, max_resources
-
-
-def _hgb_data():
-    from sklearn.datasets import make_classification
-
-    return make_classification(n_samples=20000, n_features=20, n_informative=10,
-                               random_state=0)
-
-
-def _svc_data():
-    from sklearn.datasets import make_classification
-
-    return make_classification(n_samples=8000, n_features=20, n_informative=10,
-                               random_state=1)
-
-
-def _hgb():
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(max_iter=243, early_stopping=False,
-                                          random_state=0)
-
-
-def _svc():
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    return Pipeline([("scale", StandardScaler()), ("svc", SVC())])
-
-
-def _hgb_space():
-    from scipy.stats import loguniform, randint, uniform
-
-    return {"learning_rate": loguniform(3e-3, 0.5),
-            "max_leaf_nodes": randint(4, 64),
-            "min_samples_leaf": randint(2, 200),
-            "l2_regularization": loguniform(1e-4, 10.0),
-            "max_features": uniform(0.2, 0.8)}
-
-
-def _problems():
-    from scipy.stats import loguniform
-
-    return {
-        "hgb-max_iter": FidelityProblem(
-            "hgb-max_iter", "HistGradientBoostingClassifier, resource max_iter",
-            _hgb_data, _hgb, _hgb_space(), resource="max_iter", min_resources=9,
-            max_resources=243),
-        # the same with min_resources=27: a 9-iteration fit costs a tenth of a full one
-        # there, not 1/27 (results/rung-costs-20261123-175819.md)
-        "hgb-max_iter-27": FidelityProblem(
-            "hgb-max_iter-27", "HistGradientBoostingClassifier, resource max_iter from 27",
-            _hgb_data, _hgb, _hgb_space(), resource="max_iter", min_resources=27,
-            max_resources=243),
-        "svc-n_samples": FidelityProblem(
-            "svc-n_samples", "StandardScaler + SVC, resource n_samples",
-            _svc_data, _svc,
-            {"svc__C": loguniform(1e-2, 1e3), "svc__gamma": loguniform(1e-4, 1.0)},
-            resource="n_samples", min_resources=296),
-    }
-
-
-PROBLEMS = _problems()
-DEFAULT_PROBLEMS = ("hgb-max_iter", "svc-n_samples")  # hgb-max_iter-27 on request
 METHODS = ("random", "bayes", "halving", "hyperband-random", "hyperband-bayes")
 STOPPED = ("bayes", "hyperband-random", "hyperband-bayes")  # stopped at random's time
 
@@ -272,7 +187,7 @@ def time_to(trace, target):
 def run(problems, methods, seeds, budget, log=print):
     runs = []
     for pname in problems:
-        problem = PROBLEMS[pname]
+        problem = PROBLEMS["fidelity"][pname]
         X, y, cv, max_resources = problem.load()
         for seed in seeds:
             allowance = None
@@ -327,7 +242,7 @@ def markdown(runs, rows, env, budget, seeds, header=None):
     problems = list(dict.fromkeys(r["problem"] for r in rows))
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for p in problems:
-        parts.append(f"\n## {p}: {PROBLEMS[p].description}\n")
+        parts.append(f"\n## {p}: {PROBLEMS['fidelity'][p].description}\n")
         parts.append(
             "`time-to-quality` = seconds to reach RandomizedSearchCV's best score / "
             "RandomizedSearchCV's wall time (lower is better; `speed-up` is its "

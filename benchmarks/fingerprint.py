@@ -10,7 +10,8 @@ with the same scores at both::
 
 On a small version of the suite's problems (1500 samples, 3 folds, small budgets), prints,
 for ``HyperbandSearchCV(sampler="random")`` with ``max_iter`` and with ``n_samples`` as
-the resource and for ``BayesSearchCV``, each with seeds 10 and 11, the number of rows of
+the resource, ``HyperbandSearchCV(sampler="bayes")`` with ``max_iter``, ``BayesSearchCV``
+and ``EvolutionSearchCV``, each with seeds 10 and 11, the number of rows of
 ``cv_results_`` and a hash of their parameters, mean test scores and resources.
 """
 
@@ -31,7 +32,7 @@ def fingerprints(seeds=(10, 11)) -> dict:
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    from skhpo import BayesSearchCV, HyperbandSearchCV
+    from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
 
     X, y = make_classification(n_samples=1500, n_features=20, n_informative=10,
                                random_state=0)
@@ -52,6 +53,11 @@ def fingerprints(seeds=(10, 11)) -> dict:
                 svc, svc_space, resource="n_samples", min_resources=100, n_brackets=4,
                 random_state=seed, cv=3),
             "bayes": BayesSearchCV(svc, svc_space, n_iter=15, random_state=seed, cv=3),
+            "hyperband-bayes-max_iter": HyperbandSearchCV(
+                hgb, hgb_space, resource="max_iter", min_resources=3, max_resources=27,
+                n_brackets=4, sampler="bayes", random_state=seed, cv=3),
+            "evolution": EvolutionSearchCV(svc, svc_space, n_iter=15, population_size=5,
+                                           random_state=seed, cv=3),
         }
         for name, search in searches.items():
             r = search.fit(X, y).cv_results_

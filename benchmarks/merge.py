@@ -12,8 +12,9 @@ change a measurement, or the merge is refused with what differs:
 
 - the budget and the methods;
 - the machine, the thread settings and every package version;
-- the measured code: ``skhpo/`` and ``benchmarks/fidelity.py`` at the recorded commits
-  (checked with ``git diff``), so the files must come from this repository.
+- the measured code: ``skhpo/``, ``benchmarks/fidelity.py`` and
+  ``benchmarks/problems.py`` (where the suite's problems are defined) at the recorded
+  commits (checked with ``git diff``), so the files must come from this repository.
 
 Two options pool part of the results when the measured code changed between runs in
 a way that leaves some methods as they were (a change to one sampler, say):
@@ -43,7 +44,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/merge.py
 from benchmarks import fidelity  # noqa: E402
 from benchmarks.report import RESULTS_DIR, versions_text, write  # noqa: E402
 
-MEASURED_CODE = ("skhpo", "benchmarks/fidelity.py")
+MEASURED_CODE = ("skhpo", "benchmarks/fidelity.py", "benchmarks/problems.py")
 ROOT = RESULTS_DIR.parent.parent  # the repository
 
 

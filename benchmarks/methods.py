@@ -19,7 +19,8 @@ import traceback
 import numpy as np
 
 from benchmarks import space as sp
-from benchmarks._peers import load, quiet
+from benchmarks._peers import load, quiet, versions
+from benchmarks.problems import PROBLEMS
 
 #: name -> search function
 METHODS = {}
@@ -174,3 +175,30 @@ def run_method(name, problem, X, y, cv, budget, seed, n_jobs=1):
         "best": trace[-1] if trace else None,
         "n_evals": n_evals, "seconds": seconds, "error": error,
     }
+
+
+# -- smoke check: python -m benchmarks._peers ---------------------------------------
+
+
+def _check_search(name):
+    """Fit a 4-evaluation search of method ``name`` on a tiny problem."""
+    problem = PROBLEMS["efficiency"]["logreg-breast_cancer"]
+    X, y, cv = problem.load()
+    res = run_method(name, problem, X, y, cv, budget=4, seed=0)
+    if res.get("error"):
+        raise RuntimeError(res["error"])
+    return f"{len(res['scores'])} evaluations, best {max(res['scores']):.4f}"
+
+
+def check(methods=None) -> bool:
+    """Print versions and run :func:`_check_search` for each method."""
+    for k, v in versions().items():
+        print(f"{k:22s} {v}")
+    ok = True
+    for name in methods or METHODS:
+        try:
+            print(f"[ok]   {name}: {_check_search(name)}")
+        except Exception:  # report every peer, then fail
+            ok = False
+            print(f"[FAIL] {name}:\n{traceback.format_exc()}")
+    return ok

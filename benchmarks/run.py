@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
 
 from benchmarks import distributed, efficiency, fidelity, overhead, parallel  # noqa: E402
 from benchmarks.methods import DEFAULT_METHODS, METHODS  # noqa: E402
-from benchmarks.problems import PROBLEMS, QUICK_PROBLEMS  # noqa: E402
+from benchmarks.problems import PROBLEMS, default_problems  # noqa: E402
 from benchmarks.report import environment, write  # noqa: E402
 
 SUITES = ("efficiency", "overhead", "parallel", "fidelity", "distributed")
@@ -64,7 +64,8 @@ def parse_args(argv=None):
                    help=f"comma list from {sorted(METHODS)} "
                         f"(default {','.join(DEFAULT_METHODS)})")
     g.add_argument("--problems", type=_csv,
-                   help=f"comma list from {sorted(PROBLEMS)} (default all)")
+                   help=f"comma list from {sorted(PROBLEMS['efficiency'])} "
+                        "(default all)")
     g.add_argument("--n-jobs", type=int, default=1,
                    help="n_jobs given to every method (default 1)")
     g = ap.add_argument_group("overhead")
@@ -85,14 +86,13 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
 
     q = args.quick
+    # the fidelity suite's problems and methods with --suite fidelity; the efficiency
+    # suite's otherwise (--suite all runs the fidelity suite on its defaults)
+    suite = "fidelity" if args.suite == "fidelity" else "efficiency"
     defaults = {
         "seeds": 1 if q else 3,
-        "methods": list(fidelity.METHODS if args.suite == "fidelity"
-                        else DEFAULT_METHODS),
-        "problems": list(
-            (["svc-n_samples"] if q else fidelity.DEFAULT_PROBLEMS)
-            if args.suite == "fidelity"
-            else (QUICK_PROBLEMS if q else PROBLEMS)),
+        "methods": list(fidelity.METHODS if suite == "fidelity" else DEFAULT_METHODS),
+        "problems": default_problems(suite, q),
         "sizes": [20, 50] if q else [50, 200, 500],
         "repeats": 2 if q else 5, "skopt_repeats": 2 if q else 3,
         "optimizers": list(overhead.ADAPTERS),
@@ -101,10 +101,9 @@ def parse_args(argv=None):
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    unknown = set(args.methods) - set(METHODS) | set(args.problems) - set(PROBLEMS)
-    if args.suite == "fidelity":
-        unknown = (set(args.methods) - set(fidelity.METHODS)
-                   | set(args.problems) - set(fidelity.PROBLEMS))
+    known_methods = fidelity.METHODS if suite == "fidelity" else METHODS
+    unknown = (set(args.methods) - set(known_methods)
+               | set(args.problems) - set(PROBLEMS[suite]))
     if unknown:
         ap.error(f"unknown method/problem: {sorted(unknown)}")
     if args.seeds < 1 or args.first_seed < 0:
@@ -133,8 +132,8 @@ def main(argv=None):
             failed |= any(r["error"] for r in raw["runs"])
         elif suite == "fidelity":
             budget = fidelity_budget(args)
-            problems = args.problems if args.suite == "fidelity" else (
-                ["svc-n_samples"] if args.quick else list(fidelity.DEFAULT_PROBLEMS))
+            problems = (args.problems if args.suite == "fidelity"
+                        else default_problems("fidelity", args.quick))
             methods = args.methods if args.suite == "fidelity" else list(fidelity.METHODS)
             md, raw = fidelity.main(problems, methods, seeds, budget, env)
         elif suite == "distributed":

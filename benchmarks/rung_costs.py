@@ -23,7 +23,8 @@ if __package__ in (None, ""):  # run as a script
 
 import numpy as np  # noqa: E402
 
-from benchmarks.fidelity import N_SPLITS, PROBLEMS  # noqa: E402
+from benchmarks.problems import FIDELITY_SPLITS as N_SPLITS  # noqa: E402
+from benchmarks.problems import PROBLEMS  # noqa: E402
 from benchmarks.report import environment, header_md, table, write  # noqa: E402
 
 
@@ -78,14 +79,16 @@ def markdown(result, env):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--problem", choices=sorted(PROBLEMS), default="svc-n_samples")
+    ap.add_argument("--problem", choices=sorted(PROBLEMS["fidelity"]),
+                    default="svc-n_samples")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--whole-test-folds", action="store_true",
                     help="subsample_test=False: score every rung on whole test folds")
     ap.add_argument("--out", help="results directory (default benchmarks/results)")
     args = ap.parse_args(argv)
     env = environment(f"python -m benchmarks.rung_costs {shlex.join(argv)}".strip())
-    result = measure(PROBLEMS[args.problem], args.seed, not args.whole_test_folds)
+    result = measure(PROBLEMS["fidelity"][args.problem], args.seed,
+                     not args.whole_test_folds)
     md = markdown(result, env)
     path = write("rung-costs", md, {"result": result, "env": env}, args.out)
     print(md)

@@ -8,6 +8,7 @@ from numbers import Integral
 import numpy as np
 
 from ._acquisition import ACQUISITIONS
+from ._run import SearchRun
 from ._search import _AskTellSearchCV
 from ._sklearn_compat import Interval, StrOptions
 from .strategies import BayesOptimizer
@@ -185,17 +186,12 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """Design, then one surrogate-guided batch of ``n_points`` at a time."""
-        space = self._space
+        run = SearchRun.of(self)
         self.optimizer_ = BayesOptimizer(
-            space,
+            run.space,
             n_initial_points=self.n_initial_points,
             acquisition=self.acquisition,
-            random_state=self._seed,
+            random_state=run.seed,
         )
-        self._ask_tell_loop(
-            evaluate_candidates,
-            self.optimizer_,
-            n_total=self._n_candidates(space),
-            batch_size=lambda i: self.n_points,
-            callback_ctx=callback_ctx,
-        )
+        self._search(evaluate_candidates, self.optimizer_, batch_size=self.n_points,
+                     callback_ctx=callback_ctx)

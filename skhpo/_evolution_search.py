@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._run import SearchRun
 from ._search import _AskTellSearchCV
 from ._sklearn_compat import Interval
 from .strategies import EvolutionOptimizer
@@ -197,33 +198,27 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             return_train_score=return_train_score,
         )
 
+    _batch_label = "generation"
+
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """One generation of ``population_size`` candidates per parallel call."""
-        space = self._space
-        n_total = self._n_candidates(space)
+        run = SearchRun.of(self)
         self.optimizer_ = EvolutionOptimizer(
-            space,
+            run.space,
             population_size=self.population_size,
             crossover_rate=self.crossover_rate,
             mutation_rate=self.mutation_rate,
             patience=self.patience,
-            random_state=self._seed,
+            random_state=run.seed,
         )
-        self._ask_tell_loop(
-            evaluate_candidates,
-            self.optimizer_,
-            n_total=n_total,
-            batch_size=lambda i: self.population_size,
-            callback_ctx=callback_ctx,
-            more_results=lambda i, batch: {"generation": [i] * len(batch)},
-            label="generation",
-        )
-        n_done = len(self.optimizer_.scores_)
+        n_done, n_total = self._search(evaluate_candidates, self.optimizer_,
+                                       batch_size=self.population_size,
+                                       callback_ctx=callback_ctx)
         self.n_generations_ = self.optimizer_.n_generations_
         self.stopped_early_ = bool(self.optimizer_.stopped_ and n_done < n_total)
-        if self.stopped_early_ and self.verbose > 0:
-            print(
-                f"[{type(self).__name__}] stopped early after generation "
-                f"{self.n_generations_ - 1}: the best score has not improved for "
-                f"{self.patience} generations ({n_done}/{n_total} evaluated)"
+        if self.stopped_early_:
+            self._say(
+                f"stopped early after generation {self.n_generations_ - 1}: the best "
+                f"score has not improved for {self.patience} generations "
+                f"({n_done}/{n_total} evaluated)"
             )

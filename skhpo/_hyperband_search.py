@@ -4,6 +4,7 @@ estimator."""
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,7 +12,8 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
-from ._search import _SkhpoSearchCV, failures_note, searched_step
+from ._run import SearchRun, failures_note
+from ._search import _row_failed, _SkhpoSearchCV, searched_step
 from ._sklearn_compat import (
     BaseSearchCV,
     Interval,
@@ -312,20 +314,19 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     # -- checks, before any fit ----------------------------------------------------------
 
-    _FIT_STATE = (*_SkhpoSearchCV._FIT_STATE, "_cv_checked", "_n_samples")
 
-    def _check_resource_param(self, estimator_params):
+    def _check_resource_param(self, space, estimator_params):
         """Refuse a resource parameter that some candidate's estimator lacks, or whose
         value is not an int, and one that is searched. Returns ``(owner, holder,
         param)`` for every estimator that will hold it: ``holder.param``."""
         name, resource = type(self).__name__, self.resource
         holders = []
-        if resource in self._space.names:
+        if resource in space.names:
             raise ValueError(
                 f"resource={resource!r} is also in param_distributions; {name} sets it "
                 "for each rung, so it cannot be searched."
             )
-        for s, dims in enumerate(self._space.subspaces):
+        for s, dims in enumerate(space.subspaces):
             # the estimators a candidate of this sub-space may hold the resource in: the
             # choices of a searched step, or the estimator itself
             choices, key = searched_step(resource, dims)
@@ -335,7 +336,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                         else {}) for c in choices])
             for owner, obj, owner_params in owners:
                 if key not in owner_params:
-                    where = f" (sub-space {s})" if len(self._space.subspaces) > 1 else ""
+                    where = f" (sub-space {s})" if len(space.subspaces) > 1 else ""
                     raise ValueError(
                         f"resource={resource!r} is neither 'n_samples' nor a parameter of "
                         f"{owner}{where}. Valid parameters are: {sorted(owner_params)}."
@@ -351,12 +352,12 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 holders.append((owner, owner_params[step] if step else obj, param))
         return holders
 
-    def _check_before_fit(self, X, y, params):
+    def _check_before_fit(self, space, X, y, params):
         estimator_params = self.estimator.get_params(deep=True)
         holders = ([] if self.resource == "n_samples"
-                   else self._check_resource_param(estimator_params))
+                   else self._check_resource_param(space, estimator_params))
 
-        self._cv_checked = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         if not self._constant_splits(X, y, params,
                                      "compares the rungs of a bracket on the same folds"):
             # as scikit-learn's searches say it, but before any fit and before an
@@ -389,8 +390,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         min_resources = self.min_resources
         if min_resources == "auto":
             if self.resource == "n_samples":
-                n_splits = self._cv_checked.get_n_splits(X, y,
-                                                         **self._split_params(params))
+                n_splits = cv.get_n_splits(X, y, **self._split_params(params))
                 min_resources = 2 * n_splits
                 if is_classifier(self.estimator) and y is not None:
                     y_array = _one_column_as_1d(np.asarray(y))
@@ -431,19 +431,14 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
                 UserWarning,
             )
         largest = max(b.n_candidates[0] for b in self.brackets_)
-        if self._space.size < largest:
+        if space.size < largest:
             warnings.warn(
-                f"The total space of parameters {self._space.size} is smaller than the "
+                f"The total space of parameters {space.size} is smaller than the "
                 f"{largest} candidates the largest bracket starts; each bracket starts "
                 "at most all of them.",
                 UserWarning,
             )
-        self._n_samples = n_samples
-
-    def _points(self, batch):
-        """Unit points of a rung's candidates, without the resource parameter."""
-        return super()._points(
-            [{k: v for k, v in p.items() if k != self.resource} for p in batch])
+        return cv
 
     def _select_best_index(self, refit, refit_metric, results):
         """The best candidate among those evaluated with the largest resource, never
@@ -454,9 +449,9 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         resources = np.asarray(results["n_resources"])
         scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)
         ok = np.isfinite(scores)
-        failed = getattr(self, "_row_failed", None)
-        if failed is not None and len(failed) == len(scores):
-            ok &= ~np.asarray(failed, dtype=bool)
+        failed = _row_failed(self)
+        if len(failed) == len(scores):
+            ok &= ~failed
         if not ok.any():
             return np.flatnonzero(resources == resources.max())[0]
         # the largest resource at which some candidate was scored: max_resources unless
@@ -466,11 +461,15 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
 
     # -- the search ----------------------------------------------------------------------
 
+
+    _batch_label = "rung"
+
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """One parallel call per rung, bracket after bracket."""
-        rng = check_random_state(self._seed)
+        run = SearchRun.of(self)
+        rng = check_random_state(run.seed)
         self.optimizer_ = HyperbandOptimizer(
-            self._space,
+            run.space,
             min_resources=self.min_resources_,
             max_resources=self.max_resources_,
             eta=self.eta,
@@ -479,49 +478,45 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             random_state=rng,
         )
         subsample_seed = int(rng.randint(np.iinfo(np.int32).max))
-        stratify = is_classifier(self.estimator)
-        n_rungs = sum(b.s + 1 for b in self.optimizer_.schedule())
-        best = np.nan
-        with self._search_context(evaluate_candidates, callback_ctx,
-                                  n_rungs) as search_ctx:
-            while (rung := self.optimizer_.ask()) is not None:
-                r, n = rung.n_resources, len(rung.params)
-                cv, batch = None, rung.params
-                if self.resource == "n_samples":
-                    if r < self._n_samples:
-                        cv = _SubsampledSplitter(self._cv_checked, r / self._n_samples,
-                                                 subsample_seed, stratify,
-                                                 self.subsample_test)
-                else:
-                    batch = [{**p, self.resource: r} for p in rung.params]
-                scores, key, failed = self._evaluate_batch(
-                    evaluate_candidates, batch, search_ctx=search_ctx, label="rung",
-                    cv=cv,
-                    more_results={"bracket": [rung.bracket] * n, "iter": [rung.rung] * n,
-                                  "n_resources": [r] * n},
-                )
-                # a candidate with a failed fit is never promoted, whatever error_score,
-                # nor chosen as the best (_select_best_index)
-                self.optimizer_.tell(self._for_strategy(scores, key, failed))
-                if (rung.rung < rung.s and not failed.all()
-                        and np.isnan(scores[~failed]).all()):
-                    warnings.warn(
-                        f"Every candidate of bracket {rung.bracket}, rung {rung.rung} "
-                        f"({self.resource}={r}) scored nan though not every fit failed, "
-                        "so the bracket ends there. The scoring may be undefined on so "
-                        "few samples (roc_auc or log_loss with a rare class, say)"
-                        + (": try subsample_test=False or a larger min_resources."
-                           if self.resource == "n_samples" and self.subsample_test
-                           else "."),
-                        UserWarning,
-                    )
-                scored = scores[np.isfinite(scores) & ~failed]
-                if r == self.max_resources_ and len(scored):
-                    best = np.fmax(best, scored.max())
-                self._say(
-                    f"bracket {rung.bracket} (s={rung.s}) rung {rung.rung}: {n} "
-                    f"candidates{failures_note(failed)} with {self.resource}={r}, best "
-                    f"{key[len('mean_test_'):]} at {self.resource}={self.max_resources_} "
-                    f"so far {'none yet' if np.isnan(best) else format(best, '.6g')}"
-                )
+        run.search_loop(evaluate_candidates, self.optimizer_, callback_ctx=callback_ctx,
+                        prepare=partial(self._rung, run=run, seed=subsample_seed))
         self.n_brackets_ = self.optimizer_.n_brackets_
+
+    def _rung(self, rung, *, run, seed):
+        """The parameters and splitter of a rung: its candidates with the resource set,
+        or, for ``n_samples``, a splitter that sub-samples the folds (``None`` with every
+        sample: scikit-learn's own)."""
+        r = rung.n_resources
+        if self.resource != "n_samples":
+            return [{**p, self.resource: r} for p in rung], None
+        if r < run.n_samples:
+            return list(rung), _SubsampledSplitter(run.cv, r / run.n_samples, seed,
+                                                   is_classifier(self.estimator),
+                                                   self.subsample_test)
+        return list(rung), None
+
+    def _report_batch(self, strategy, rung, i, *, scores, failed, key, done,
+                      n_total) -> None:
+        """After a rung: a warning if it can promote nothing, and the verbose line."""
+        r = rung.n_resources
+        if (rung.rung < rung.s and not failed.all()
+                and np.isnan(scores[~failed]).all()):
+            warnings.warn(
+                f"Every candidate of bracket {rung.bracket}, rung {rung.rung} "
+                f"({self.resource}={r}) scored nan though not every fit failed, "
+                "so the bracket ends there. The scoring may be undefined on so "
+                "few samples (roc_auc or log_loss with a rare class, say)"
+                + (": try subsample_test=False or a larger min_resources."
+                   if self.resource == "n_samples" and self.subsample_test
+                   else "."),
+                UserWarning,
+            )
+        full = (np.isfinite(strategy.scores_)
+                & (strategy.resources_ == self.max_resources_))
+        best = strategy.scores_[full].max() if full.any() else np.nan
+        self._say(
+            f"bracket {rung.bracket} (s={rung.s}) rung {rung.rung}: {len(rung)} "
+            f"candidates{failures_note(failed)} with {self.resource}={r}, best "
+            f"{key[len('mean_test_'):]} at {self.resource}={self.max_resources_} "
+            f"so far {'none yet' if np.isnan(best) else format(best, '.6g')}"
+        )

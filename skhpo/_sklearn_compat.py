@@ -1,62 +1,95 @@
-"""The one module that imports private scikit-learn names.
+"""The seam to scikit-learn: the one module that uses scikit-learn's private code.
 
-A scikit-learn release that moves one of them breaks this file only. It also holds the
-two behaviours skhpo changes in scikit-learn, both for its own searches only: *failure
-isolation*, and warnings of non-finite scores given once per search, not per batch
-(:class:`_SearchModuleWarnings`).
+A skhpo search is a ``BaseSearchCV`` whose ``_run_search`` calls ``evaluate_candidates``
+once per batch. What skhpo needs beyond that public protocol sits here, behind one
+object per fit, :class:`Bookkeeping`, so that a scikit-learn release that changes one of
+these names breaks this file only. It relies on:
 
-``BaseSearchCV.fit``'s ``evaluate_candidates`` raises ``ValueError`` when every fit of one
-call fails. For a search that evaluates one candidate (or a few) per call, that aborts the
-whole search on the first misconfigured candidate, losing every result so far. For
-searches that opt in (by holding a list in the attribute ``_skhpo_fit_failures``
-while ``_run_search`` runs), the check below only records each fit's error; at the end
-of the search, scikit-learn's own check runs once on every fit of the whole search: it
-warns "N fits failed out of a total of M", or raises its "All the N fits failed" error
-if *every* fit failed, as ``GridSearchCV`` would. Every other caller, any
-``GridSearchCV`` included, gets scikit-learn's behaviour unchanged.
+- ``sklearn.model_selection._search.BaseSearchCV`` (subclassed), its ``_format_results``
+  and its ``_parameter_constraints``;
+- the free variables of ``BaseSearchCV.fit``'s closure ``evaluate_candidates``:
+  ``all_candidate_params``, ``all_out`` and ``all_more_results`` (every evaluation so
+  far), ``results`` (their formatting) and ``parallel`` (the ``joblib.Parallel`` it
+  runs a batch with). :class:`Bookkeeping` reads them to checkpoint a batch, writes
+  them to replay one from a checkpoint without fitting, and stands in for ``parallel``
+  to hand on each candidate as soon as its folds are done;
+- ``_search._warn_or_raise_about_fit_failures``, the check ``evaluate_candidates`` makes
+  right after its parallel run, and ``_search.warnings``, through which
+  ``_format_results`` warns of non-finite scores. Both are replaced, once, by stand-ins
+  that pass every call through unchanged except those of a skhpo search's own
+  ``evaluate_candidates``: for these, each fit's error is recorded in the search's
+  failure log (a whole search's failures are summarised once, at its end, as after
+  ``RandomizedSearchCV``'s single batch), and the warning of non-finite scores of every
+  batch but the last is withheld. Which call is the search's own is carried by a
+  context variable set only between the end of its parallel run and the end of the
+  ``evaluate_candidates`` call: never during a fit, so a search nested in the
+  estimator, in the same thread, is left alone;
+- ``sklearn.utils._param_validation`` (constraints) and ``sklearn.utils.validation.
+  _num_samples``.
+
+An unsupported scikit-learn fails at import, with the supported range in the message.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
-import sys
-import threading
 import warnings
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from sklearn.model_selection import _search as _sk_search
-from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils._param_validation import (
+import sklearn
+
+SUPPORTED = ("1.5.1", "1.10")  # from this release, up to (not including) that one
+
+
+def _release(version: str) -> tuple:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+if not _release(SUPPORTED[0]) <= _release(sklearn.__version__) < _release(SUPPORTED[1]):
+    raise ImportError(
+        f"skhpo supports scikit-learn {SUPPORTED[0]} up to (not including) "
+        f"{SUPPORTED[1]}; this is scikit-learn {sklearn.__version__}. Install a "
+        f"supported release: pip install 'scikit-learn>={SUPPORTED[0]},<{SUPPORTED[1]}'."
+    )
+
+from sklearn.model_selection import _search as _sk_search  # noqa: E402
+from sklearn.model_selection._search import BaseSearchCV  # noqa: E402
+from sklearn.utils._param_validation import (  # noqa: E402
     HasMethods,
     Interval,
     InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import _num_samples as num_samples
+from sklearn.utils.validation import _num_samples as num_samples  # noqa: E402
 
 __all__ = [
     "BaseSearchCV",
+    "Bookkeeping",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "StrOptions",
-    "num_samples",
-    "batch_outputs",
-    "replay_batch",
-    "results_so_far",
-    "results_with",
-    "streamed",
-    "n_outputs",
+    "SCORER_WITHOUT_WEIGHTS",
+    "check_param_value",
     "held_warnings",
     "nonfinite_warnings_kept",
-    "SCORER_WITHOUT_WEIGHTS",
-    "reissue",
+    "num_samples",
     "warn_or_raise_about_fit_failures",
-    "align_score_types",
-    "check_param_value",
 ]
+
+# the names evaluate_candidates' closure must hold
+_CELLS = ("all_candidate_params", "all_out", "all_more_results", "results", "parallel")
+
+# scikit-learn's warning, at each formatting of the results, that a mean score is not
+# finite (``BaseSearchCV._format_results``)
+_NONFINITE = r"One or more of the \w+ scores are non-finite"
+# and its warning, at each routing of fit parameters, that a scorer takes no weights
+SCORER_WITHOUT_WEIGHTS = r"The scoring .* does not support sample_weight"
+
+_SCALAR = "score"  # a callable scorer that returns a number
 
 
 def check_param_value(estimator, param: str, value) -> None:
@@ -74,60 +107,9 @@ def check_param_value(estimator, param: str, value) -> None:
     except Exception:  # a constraint of a kind this scikit-learn does not know
         return
 
-_warn_or_raise_about_fit_failures = _sk_search._warn_or_raise_about_fit_failures
 
-
-def _isolating_warn_or_raise(results, error_score):
-    """Drop-in for scikit-learn's check, called from ``evaluate_candidates``: for a
-    search that opted in, the batch's fit errors are only recorded, for one summary at
-    the end of the search (:func:`warn_or_raise_about_fit_failures`)."""
-    frame = sys._getframe(1)
-    search = frame.f_locals.get("self")
-    log = getattr(search, "_skhpo_fit_failures", None)
-    if not isinstance(log, list):
-        return _warn_or_raise_about_fit_failures(results, error_score)
-    if callable(search.scoring):
-        align_score_types(search, results, frame.f_locals.get("all_out") or [])
-    log.extend(r["fit_error"] for r in results)
-
-
-_SCALAR = "score"  # a callable scorer that returns a number
-
-
-def align_score_types(search, out: list, earlier: list) -> None:
-    """Give the outputs of one batch (``out``) and of the batches before it
-    (``earlier``) the same kind of scores, for a callable ``scoring``.
-
-    A callable scorer returns a number or a dict, and a failed fit is scored with a bare
-    ``error_score`` either way: scikit-learn learns which from a successful fit of the
-    same batch. When every fit of a batch failed, the kind is the one learnt from an
-    earlier batch (``search._skhpo_score_keys``: the dict's keys, or ``"score"``).
-    Failures recorded before the first dict came are given its keys then.
-    """
-    kind = getattr(search, "_skhpo_score_keys", None)
-    learnt = next((list(r["test_scores"]) for r in out
-                   if isinstance(r.get("test_scores"), dict)), None)
-    if learnt is None and kind is None and any(r["fit_error"] is None for r in out):
-        learnt = _SCALAR
-    if learnt is not None and kind != learnt:
-        search._skhpo_score_keys = kind = learnt
-        if kind != _SCALAR:
-            _as_dicts(earlier, kind)
-    if kind is not None and kind != _SCALAR:
-        _as_dicts(out, kind)
-
-
-def _as_dicts(outputs, keys) -> None:
-    for r in outputs:
-        for name in ("test_scores", "train_scores"):
-            if name in r and not isinstance(r[name], dict):
-                r[name] = dict.fromkeys(keys, r[name])
-
-
-if getattr(_sk_search._warn_or_raise_about_fit_failures, "__name__", "") != (
-    "_isolating_warn_or_raise"
-):
-    _sk_search._warn_or_raise_about_fit_failures = _isolating_warn_or_raise
+_sk_warn_or_raise = getattr(_sk_search._warn_or_raise_about_fit_failures,
+                            "_skhpo_wraps", _sk_search._warn_or_raise_about_fit_failures)
 
 
 def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
@@ -135,77 +117,85 @@ def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
     gives it after its one batch: a ``FitFailedWarning`` ("N fits failed out of a total
     of M", with the errors), or its error if every fit failed."""
     if any(e is not None for e in fit_errors):
-        _warn_or_raise_about_fit_failures(
-            [{"fit_error": e} for e in fit_errors], error_score
-        )
+        _sk_warn_or_raise([{"fit_error": e} for e in fit_errors], error_score)
 
 
-# scikit-learn's warning, at each formatting of the results, that a mean score is not
-# finite (``BaseSearchCV._format_results``)
-_NONFINITE = r"One or more of the \w+ scores are non-finite"
-# and its warning, at each routing of fit parameters, that a scorer takes no weights
-SCORER_WITHOUT_WEIGHTS = r"The scoring .* does not support sample_weight"
+# -- what the stand-ins read: the bookkeeping whose evaluate_candidates call is past its
+# parallel run (the failure check and the formatting are its), and warnings held ------
+
+_CHECKING: contextvars.ContextVar = contextvars.ContextVar("skhpo_checking",
+                                                           default=None)
+_HELD: contextvars.ContextVar = contextvars.ContextVar("skhpo_held", default=())
 
 
-class _Kept(NamedTuple):
-    """A warning scikit-learn issued while a skhpo search kept it, and from where."""
+def _check_fit_failures(results, error_score):
+    """Stands in for scikit-learn's ``_warn_or_raise_about_fit_failures``: within a
+    skhpo search's ``evaluate_candidates`` call, records the batch's fit errors in its
+    failure log; everywhere else, scikit-learn's check."""
+    book = _CHECKING.get()
+    if book is None:
+        return _sk_warn_or_raise(results, error_score)
+    book._record_failures(results)
+
+
+_check_fit_failures._skhpo_wraps = _sk_warn_or_raise
+
+
+class _Held(NamedTuple):
+    """A warning held back rather than issued."""
 
     message: str
     category: type
-    filename: str
-    lineno: int
 
 
 class _SearchModuleWarnings:
     """Stands in for the ``warnings`` module in scikit-learn's ``_search.py``.
 
     Every call passes through, but for one: within :func:`held_warnings`, in its
-    thread, ``warn`` holds the warnings whose message matches rather than issuing them
-    (a skhpo search holds scikit-learn's warning of non-finite scores while it formats
-    each batch's results, to issue the last once at its end). The process's warnings
-    filters are never touched, so searches in other threads, and other code, are left
-    alone.
+    context (thread), ``warn`` holds the warnings whose message matches rather than
+    issuing them. The process's warnings filters are never touched, so searches in
+    other threads, and other code, are left alone.
     """
 
     def __init__(self, module):
         self._module = module
-        self._local = threading.local()
 
     def __getattr__(self, name):
         return getattr(self._module, name)
 
     def warn(self, message, category=None, stacklevel=1, *args, **kwargs):
-        for pattern, held in reversed(getattr(self._local, "holds", ())):
+        for pattern, held in reversed(_HELD.get()):
             if re.match(pattern, str(message)):
-                caller = sys._getframe(stacklevel)
-                held.append(_Kept(str(message), category or UserWarning,
-                                  caller.f_code.co_filename, caller.f_lineno))
+                held.append(_Held(str(message), category or UserWarning))
                 return None
         return self._module.warn(message, category, stacklevel + 1, *args, **kwargs)
 
 
+if getattr(_sk_search._warn_or_raise_about_fit_failures, "__name__", "") != (
+        "_check_fit_failures"):
+    _sk_search._warn_or_raise_about_fit_failures = _check_fit_failures
 if not isinstance(getattr(_sk_search, "warnings", None), _SearchModuleWarnings):
     _sk_search.warnings = _SearchModuleWarnings(warnings)
 
 
 @contextmanager
 def held_warnings(pattern: str):
-    """Within the block, in this thread, the warnings of scikit-learn's search module
-    whose message matches ``pattern`` go to the list this yields, not to the user."""
-    local = _sk_search.warnings._local
-    outer = getattr(local, "holds", ())
+    """Within the block, in this context (thread), the warnings of scikit-learn's search
+    module whose message matches ``pattern`` go to the list this yields, not to the
+    user."""
     held: list = []
-    local.holds = (*outer, (pattern, held))
+    token = _HELD.set((*_HELD.get(), (pattern, held)))
     try:
         yield held
     finally:
-        local.holds = outer
+        _HELD.reset(token)
 
 
 @contextmanager
 def nonfinite_warnings_kept(kept: list):
-    """Within the block, in this thread, scikit-learn's warnings of non-finite scores
-    are kept rather than issued; when it ends, ``kept`` holds them (and only them)."""
+    """Within the block, in this context (thread), scikit-learn's warnings of non-finite
+    scores are kept rather than issued; when it ends, ``kept`` holds them (and only
+    them)."""
     with held_warnings(_NONFINITE) as held:
         try:
             yield
@@ -213,24 +203,7 @@ def nonfinite_warnings_kept(kept: list):
             kept[:] = held
 
 
-def reissue(w: _Kept) -> None:
-    """Issue a kept warning as scikit-learn would have: from its line, as its module
-    (so filters on the module, and the "default" action's once per line, apply)."""
-    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
-                           module=_sk_search.__name__,
-                           registry=_sk_search.__dict__.setdefault("__warningregistry__",
-                                                                   {}),
-                           module_globals=_sk_search.__dict__)
-
-
-# -- checkpoints: reading and replaying evaluate_candidates' bookkeeping --------------------
-#
-# ``BaseSearchCV.fit`` keeps every evaluation in lists local to ``fit`` that its closure
-# ``evaluate_candidates`` appends to. A checkpointed search reads the raw outputs of a new
-# batch from them, and replays a recorded batch into them without fitting anything, so
-# that ``cv_results_`` is scikit-learn's own formatting of old and new evaluations alike.
-
-_CELLS = ("all_candidate_params", "all_out", "all_more_results", "results", "parallel")
+# -- one fit's bookkeeping ------------------------------------------------------------
 
 
 def _cells(evaluate_candidates) -> dict:
@@ -240,59 +213,200 @@ def _cells(evaluate_candidates) -> dict:
     missing = [name for name in _CELLS if name not in cells]
     if missing:
         raise RuntimeError(
-            "This scikit-learn version's BaseSearchCV.evaluate_candidates no longer "
-            f"keeps {missing}; skhpo's checkpoints cannot work with it."
+            "This scikit-learn's BaseSearchCV.evaluate_candidates no longer keeps "
+            f"{missing}; skhpo supports scikit-learn {SUPPORTED[0]} up to (not "
+            f"including) {SUPPORTED[1]}."
         )
-    return cells
+    return {name: cells[name] for name in _CELLS}
 
 
-def batch_outputs(evaluate_candidates, start: int) -> list:
-    """The per-(candidate, split) outputs of ``_fit_and_score`` from index ``start``."""
-    return list(_cells(evaluate_candidates)["all_out"].cell_contents[start:])
+class Bookkeeping:
+    """scikit-learn's record of one search's evaluations, read and written through
+    the ``evaluate_candidates`` that ``BaseSearchCV.fit`` hands to ``_run_search``.
+
+    It evaluates batches (:meth:`evaluate`), replays recorded ones without fitting
+    (:meth:`replay`), formats every evaluation held (:meth:`results`,
+    :meth:`results_with`), and keeps the search's failure log (:attr:`fit_errors`: each
+    fit's error, ``None`` for a fit that succeeded, in the order of ``all_out``) and
+    the warnings of non-finite scores of its latest formatting, for
+    :meth:`finish` to issue once, at the end of the search.
+
+    Parameters
+    ----------
+    search : BaseSearchCV
+        The search being fitted (its ``scoring``, ``error_score`` and
+        ``_format_results`` are used).
+    evaluate_candidates : callable
+        The closure ``BaseSearchCV.fit`` passed to ``_run_search``.
+    """
+
+    def __init__(self, search, evaluate_candidates):
+        self._search = search
+        self._evaluate_candidates = evaluate_candidates
+        self._cells = _cells(evaluate_candidates)
+        self.fit_errors: list = []
+        self._nonfinite: list = []  # held warnings of the latest formatting
+        self._score_keys = None  # what a callable scorer returns: "score" or dict keys
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def n_outputs(self) -> int:
+        """How many (candidate, split) outputs scikit-learn holds."""
+        return len(self._cells["all_out"].cell_contents)
+
+    def outputs(self, start: int) -> list:
+        """The per-(candidate, split) outputs of ``_fit_and_score`` from ``start``."""
+        return list(self._cells["all_out"].cell_contents[start:])
+
+    @property
+    def results(self) -> dict:
+        """The formatted results of every batch completed so far (``{}`` before any)."""
+        return self._cells["results"].cell_contents
+
+    # -- writing ------------------------------------------------------------------------
+
+    def evaluate(self, candidate_params, *, more_results, cv=None, callback_ctx=None,
+                 on_candidate=None) -> dict:
+        """``evaluate_candidates``, handing each candidate's outputs (all its splits) to
+        ``on_candidate(index, outputs)`` as soon as they, and those of the candidates
+        before it, are in; returns the formatted results of every evaluation."""
+        kwargs = {"more_results": more_results}
+        if cv is not None:
+            kwargs["cv"] = cv
+        if callback_ctx is not None:
+            kwargs["callback_ctx"] = callback_ctx
+        cell = self._cells["parallel"]
+        parallel = cell.cell_contents
+        cell.cell_contents = _Streamed(parallel, on_candidate or (lambda j, out: None),
+                                       self)
+        try:
+            return self._evaluate_candidates(candidate_params, **kwargs)
+        finally:
+            cell.cell_contents = parallel
+            self._end_checking()
+
+    def replay(self, candidate_params, out, more_results) -> dict:
+        """Add a recorded batch to the search's results as if it had just been
+        evaluated (its fit errors to the failure log too); return the results, as
+        ``evaluate_candidates`` would."""
+        cells = self._cells
+        all_params = cells["all_candidate_params"].cell_contents
+        all_out = cells["all_out"].cell_contents
+        all_more = cells["all_more_results"].cell_contents
+        if callable(self._search.scoring):
+            self._align_score_types(out, all_out)
+        self.fit_errors.extend(o["fit_error"] for o in out)
+        all_params.extend(candidate_params)
+        all_out.extend(out)
+        for key, value in more_results.items():
+            all_more[key].extend(value)
+        results = self._format(all_params, len(out) // len(candidate_params), all_out,
+                               all_more)
+        cells["results"].cell_contents = results
+        return results
+
+    def results_with(self, candidate_params, out, more_results) -> dict:
+        """The formatted results of every evaluation held (the last call's too, if it
+        was cut after adding them) and of ``candidate_params`` (whose outputs are
+        ``out``), leaving the bookkeeping as it is; ``{}`` with none."""
+        cells = self._cells
+        all_out = list(cells["all_out"].cell_contents)
+        out = [dict(o) for o in out]
+        if callable(self._search.scoring):
+            self._align_score_types(out, all_out)
+        all_params = [*cells["all_candidate_params"].cell_contents, *candidate_params]
+        if not all_params:
+            return {}
+        all_more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
+        for key, value in more_results.items():
+            all_more.setdefault(key, []).extend(value)
+        all_out += out
+        return self._format(all_params, len(all_out) // len(all_params), all_out,
+                            all_more)
+
+    # -- the end of a search --------------------------------------------------------------
+
+    def finish(self) -> None:
+        """scikit-learn's warnings, once for the whole search and in its order: of the
+        failed fits ("N fits failed out of a total of M", or its error if every fit
+        failed), then of non-finite mean scores in the final results."""
+        warn_or_raise_about_fit_failures(self.fit_errors, self._search.error_score)
+        self.issue_nonfinite_warnings()
+
+    def issue_nonfinite_warnings(self) -> None:
+        """Issue the warnings of non-finite scores of the latest formatting, from
+        scikit-learn's own line (by formatting the same evaluations again, unheld)."""
+        if self._nonfinite and self._last_format is not None:
+            self._search._format_results(*self._last_format)
+
+    # -- internals ----------------------------------------------------------------------
+
+    _last_format = None
+
+    def _format(self, params, n_splits, out, more) -> dict:
+        args = (list(params), n_splits, list(out), {k: list(v) for k, v in more.items()})
+        try:
+            with nonfinite_warnings_kept(self._nonfinite):
+                return self._search._format_results(*args)
+        finally:
+            self._last_format = args
+
+    def _start_checking(self) -> None:
+        """The batch's parallel run is over: what follows, up to the end of the
+        ``evaluate_candidates`` call, is its failure check and formatting."""
+        held: list = []
+        holding = _HELD.set((*_HELD.get(), (_NONFINITE, held)))
+        self._checking = (_CHECKING.set(self), holding, held, self.results)
+
+    def _end_checking(self) -> None:
+        state = self.__dict__.pop("_checking", None)
+        if state is None:
+            return
+        checking, holding, held, before = state
+        _HELD.reset(holding)
+        _CHECKING.reset(checking)
+        if self.results is not before:  # the batch was formatted
+            self._nonfinite[:] = held
+            cells = self._cells
+            params = list(cells["all_candidate_params"].cell_contents)
+            out = list(cells["all_out"].cell_contents)
+            more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
+            self._last_format = (params, len(out) // len(params), out, more)
+
+    def _record_failures(self, out) -> None:
+        if callable(self._search.scoring):
+            self._align_score_types(out, self._cells["all_out"].cell_contents)
+        self.fit_errors.extend(r["fit_error"] for r in out)
+
+    def _align_score_types(self, out: list, earlier: list) -> None:
+        """Give the outputs of one batch (``out``) and of the batches before it
+        (``earlier``) the same kind of scores, for a callable ``scoring``.
+
+        A callable scorer returns a number or a dict, and a failed fit is scored with a
+        bare ``error_score`` either way: scikit-learn learns which from a successful fit
+        of the same batch. When every fit of a batch failed, the kind is the one learnt
+        from an earlier batch (the dict's keys, or ``"score"``). Failures recorded before
+        the first dict came are given its keys then.
+        """
+        kind = self._score_keys
+        learnt = next((list(r["test_scores"]) for r in out
+                       if isinstance(r.get("test_scores"), dict)), None)
+        if learnt is None and kind is None and any(r["fit_error"] is None for r in out):
+            learnt = _SCALAR
+        if learnt is not None and kind != learnt:
+            self._score_keys = kind = learnt
+            if kind != _SCALAR:
+                _as_dicts(earlier, kind)
+        if kind is not None and kind != _SCALAR:
+            _as_dicts(out, kind)
 
 
-def n_outputs(evaluate_candidates) -> int:
-    return len(_cells(evaluate_candidates)["all_out"].cell_contents)
-
-
-def replay_batch(evaluate_candidates, search, candidate_params, out, more_results):
-    """Add a recorded batch to the search's results as if it had just been evaluated;
-    return the results, as ``evaluate_candidates`` would."""
-    cells = _cells(evaluate_candidates)
-    all_params = cells["all_candidate_params"].cell_contents
-    all_out = cells["all_out"].cell_contents
-    all_more = cells["all_more_results"].cell_contents
-    if callable(search.scoring):
-        align_score_types(search, out, all_out)
-    all_params.extend(candidate_params)
-    all_out.extend(out)
-    for key, value in more_results.items():
-        all_more[key].extend(value)
-    n_splits = len(out) // len(candidate_params)
-    results = search._format_results(all_params, n_splits, all_out, all_more)
-    cells["results"].cell_contents = results
-    return results
-
-
-def results_with(evaluate_candidates, search, candidate_params, out, more_results):
-    """The formatted results of every evaluation ``evaluate_candidates`` holds (its
-    last call's too, if it was cut after adding them) and of ``candidate_params``
-    (whose outputs are ``out``), leaving the search's bookkeeping as it is; ``{}``
-    with none."""
-    cells = _cells(evaluate_candidates)
-    all_out = list(cells["all_out"].cell_contents)
-    out = [dict(o) for o in out]
-    if callable(search.scoring):
-        align_score_types(search, out, all_out)
-    all_params = [*cells["all_candidate_params"].cell_contents, *candidate_params]
-    if not all_params:
-        return {}
-    all_more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
-    for key, value in more_results.items():
-        all_more.setdefault(key, []).extend(value)
-    all_out += out
-    return search._format_results(all_params, len(all_out) // len(all_params), all_out,
-                                  all_more)
+def _as_dicts(outputs, keys) -> None:
+    for r in outputs:
+        for name in ("test_scores", "train_scores"):
+            if name in r and not isinstance(r[name], dict):
+                r[name] = dict.fromkeys(keys, r[name])
 
 
 class _Streamed:
@@ -300,17 +414,24 @@ class _Streamed:
     same tasks, in the same order, through joblib's ordered generator, and hands each
     candidate's outputs (all its splits) to ``on_candidate(index, outputs)`` as soon as
     they are in, rather than all at the end. With a joblib backend that cannot stream
-    (``multiprocessing``, say) the batch runs as one call, as in scikit-learn.
+    (``multiprocessing``, say) the batch runs as one call, as in scikit-learn. When the
+    run is over, the bookkeeping takes the failure check and formatting that follow.
 
     Which task is a candidate's last is read from the ``split_progress=(split,
     n_splits)`` that ``evaluate_candidates`` gives each ``_fit_and_score`` task.
     """
 
-    def __init__(self, parallel, on_candidate):
+    def __init__(self, parallel, on_candidate, book: Bookkeeping):
         self._parallel = parallel
         self._on_candidate = on_candidate
+        self._book = book
 
     def __call__(self, iterable):
+        out = self._run(iterable)
+        self._book._start_checking()
+        return out
+
+    def _run(self, iterable):
         try:
             streaming = type(self._parallel)(
                 n_jobs=self._parallel.n_jobs, pre_dispatch=self._parallel.pre_dispatch,
@@ -339,21 +460,3 @@ class _Streamed:
 
     def __getattr__(self, name):
         return getattr(self._parallel, name)
-
-
-@contextmanager
-def streamed(evaluate_candidates, on_candidate):
-    """Within this context, ``evaluate_candidates`` hands each candidate's outputs to
-    ``on_candidate(index, outputs)`` as they complete (see :class:`_Streamed`)."""
-    cell = _cells(evaluate_candidates)["parallel"]
-    parallel = cell.cell_contents
-    cell.cell_contents = _Streamed(parallel, on_candidate)
-    try:
-        yield
-    finally:
-        cell.cell_contents = parallel
-
-
-def results_so_far(evaluate_candidates):
-    """The formatted results of every batch completed so far (``{}`` before any)."""
-    return _cells(evaluate_candidates)["results"].cell_contents

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .strategies import BayesOptimizer
+
 __all__ = [
     "plot_convergence",
     "plot_scores",
@@ -357,10 +359,11 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
                             random_state=0, ax=None):
     """Partial dependence of a BayesSearchCV surrogate on one or two parameters.
 
-    The Gaussian process is refitted to every candidate's score; its mean prediction,
-    averaged over ``n_samples`` random settings of the other parameters (drawn from
-    their priors), is shown against the chosen parameters, in units of the score
-    (mapped back through the scores observed).
+    The surrogate's predicted score (:meth:`BayesOptimizer.predict
+    <skhpo.strategies.BayesOptimizer.predict>` of the search's ``optimizer_``, a model
+    of every candidate's score, in units of the score), averaged over ``n_samples``
+    random settings of the other parameters (drawn from their priors), is shown
+    against the chosen parameters. The search is left as it is.
 
     Parameters
     ----------
@@ -384,7 +387,7 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
     plt = _plt()
     results = _results(search)
     optimizer = getattr(search, "optimizer_", None)
-    if optimizer is None or not hasattr(optimizer, "gp_"):
+    if not isinstance(optimizer, BayesOptimizer):
         raise TypeError(
             f"plot_partial_dependence needs a fitted BayesSearchCV; got "
             f"{type(search).__name__}."
@@ -406,15 +409,6 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
     if len(optimizer.scores_) < 2 or np.isfinite(optimizer.scores_).sum() < 2:
         raise ValueError("plot_partial_dependence needs at least two successful "
                          "candidates.")
-    from .strategies._bayes import _warp
-
-    gp, _ = optimizer._fit_surrogate()
-    losses = -optimizer.scores_.copy()
-    failed = ~np.isfinite(losses)
-    losses[failed] = np.max(losses[~failed])
-    warped = _warp(losses)
-    order = np.argsort(warped)
-    to_score = (warped[order], -losses[order])
     names = [name for name, _ in space.subspaces[0]]
     column = {name: j for j, name in enumerate(names)}
 
@@ -430,13 +424,15 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
         values = dim.from_unit(u)
         return u, values
 
-    def predict(assign):
-        U = base.copy()
-        for name, u in assign.items():
-            U[:, column[name]] = u
-        U = space.snap(U)
-        mean, _ = gp.predict(space.features(U))
-        return float(np.mean(np.interp(mean, *to_score)))
+    def partial_dependence(assignments):
+        """The mean predicted score over ``base`` with each assignment's parameters
+        set, all predicted in one call."""
+        U = np.repeat(base[None], len(assignments), axis=0)
+        for k, assign in enumerate(assignments):
+            for name, u in assign.items():
+                U[k, :, column[name]] = u
+        scores = optimizer.predict_unit(U.reshape(-1, space.n_coords))
+        return [float(np.mean(row)) for row in scores.reshape(len(assignments), -1)]
 
     if ax is None:
         _, ax = plt.subplots()
@@ -445,7 +441,7 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
     if len(params) == 1:
         (name,) = params
         u, values = grid(name)
-        pd = [predict({name: ui}) for ui in u]
+        pd = partial_dependence([{name: ui} for ui in u])
         xs, log, cats = _coordinates(values)
         obs = _coordinates(list(values) + [p[name] for p in observed])[0][len(values):]
         if cats is None:
@@ -464,7 +460,8 @@ def plot_partial_dependence(search, params, n_samples=256, grid_resolution=25,
         return ax
     a, b = params
     (ua, va), (ub, vb) = grid(a), grid(b)
-    Z = np.array([[predict({a: ui, b: uj}) for ui in ua] for uj in ub])
+    Z = np.reshape(partial_dependence([{a: ui, b: uj} for uj in ub for ui in ua]),
+                   (len(ub), len(ua)))
     xa, loga, cata = _coordinates(va)
     xb, logb, catb = _coordinates(vb)
     contour = ax.contourf(xa, xb, Z, levels=12, cmap="viridis")

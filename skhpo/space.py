@@ -25,6 +25,8 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from ._validation import check_bool, check_int, check_real
+
 __all__ = ["Real", "Integer", "Categorical", "Dimension", "SearchSpace"]
 
 # Continuous quantile functions are evaluated on [_EPS, 1 - _EPS] so that distributions
@@ -37,15 +39,6 @@ def _native(value: Any) -> Any:
     """Return numpy scalars as the equivalent Python scalar, anything else unchanged."""
     if isinstance(value, np.generic):
         return value.item()
-    return value
-
-
-def _check_real(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value!r}.")
     return value
 
 
@@ -103,10 +96,9 @@ class Real(Dimension):
     __slots__ = ("low", "high", "log")
 
     def __init__(self, low: float, high: float, log: bool = False):
-        low = _check_real(low, "Real: low")
-        high = _check_real(high, "Real: high")
-        if not isinstance(log, (bool, np.bool_)):
-            raise TypeError(f"Real: log must be a bool, got {log!r}.")
+        low = check_real("Real: low", low)
+        high = check_real("Real: high", high)
+        check_bool("Real: log", log)
         if low >= high:
             raise ValueError(f"Real: low must be < high, got low={low!r}, high={high!r}.")
         if log and low <= 0:
@@ -182,11 +174,9 @@ class Integer(Dimension):
     __slots__ = ("low", "high", "log")
 
     def __init__(self, low: int, high: int, log: bool = False):
-        for what, v in (("low", low), ("high", high)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"Integer: {what} must be an int, got {v!r}.")
-        if not isinstance(log, (bool, np.bool_)):
-            raise TypeError(f"Integer: log must be a bool, got {log!r}.")
+        check_int("Integer: low", low)
+        check_int("Integer: high", high)
+        check_bool("Integer: log", log)
         low, high = int(low), int(high)
         if low >= high:
             raise ValueError(

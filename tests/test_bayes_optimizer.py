@@ -97,3 +97,182 @@ def test_best_params_are_the_parameters_told():
     opt.tell([told], [1.0])
     assert opt.best_params_ == told and opt.best_params_ is not told
     assert type(opt.best_params_["k"]) is int
+
+
+# -- predict / predict_unit ------------------------------------------------------------
+
+
+def _told(scale=1.0, shift=0.0, random_state=0):
+    """An optimiser told a smooth score on x in [-2, 0.5] (nothing told beyond)."""
+    import numpy as np
+
+    opt = BayesOptimizer({"x": Real(-2.0, 2.0)}, random_state=random_state)
+    xs = np.linspace(-2.0, 0.5, 11)
+    scores = scale * -(xs - 0.5) ** 2 + shift
+    opt.tell([{"x": float(x)} for x in xs], scores)
+    return opt, xs, scores
+
+
+def test_predict_recovers_the_scores_told_and_is_unsure_far_from_them():
+    import numpy as np
+
+    opt, xs, scores = _told()
+    score, std = opt.predict([{"x": float(x)} for x in xs], return_std=True)
+    assert score.shape == std.shape == (11,) and np.all(std >= 0)
+    assert np.abs(score - scores).max() < 0.02 * np.ptp(scores)
+    assert std.max() < 0.03 * np.ptp(scores)
+    far_score, far_std = opt.predict([{"x": 2.0}], return_std=True)
+    assert far_std[0] > 5 * std.mean()
+    assert scores.min() <= far_score[0] <= scores.max()
+    # the same without return_std, and for unit points (x = -2 + 4u)
+    np.testing.assert_array_equal(opt.predict([{"x": 2.0}]), far_score)
+    unit = opt.predict_unit(((xs + 2.0) / 4.0)[:, None], return_std=True)
+    np.testing.assert_allclose(unit, (score, std), rtol=1e-9, atol=1e-12)
+    assert opt.predict([]).shape == (0,)
+
+
+def test_predict_is_in_the_units_of_the_scores_told():
+    import numpy as np
+
+    opt, _, _ = _told()
+    scaled, _, _ = _told(scale=1000.0, shift=7.0)
+    params = [{"x": float(x)} for x in np.linspace(-2.0, 2.0, 9)]
+    score, std = opt.predict(params, return_std=True)
+    scaled_score, scaled_std = scaled.predict(params, return_std=True)
+    np.testing.assert_allclose(scaled_score, 1000.0 * score + 7.0, rtol=1e-9)
+    np.testing.assert_allclose(scaled_std, 1000.0 * std, rtol=1e-9, atol=1e-9)
+
+
+def test_predict_uses_every_score_told_since_the_latest_proposal():
+    import numpy as np
+
+    opt, _, _ = _told()
+    opt.ask()
+    assert opt.gp_ is not None  # fitted for that proposal, to x <= 0.5 only
+    told = [{"x": x} for x in (1.5, 1.75, 2.0)]
+    opt.tell(told, [3.0, 3.5, 4.0])  # far better than anything the surrogate has seen
+    np.testing.assert_allclose(opt.predict(told), [3.0, 3.5, 4.0], atol=0.3)
+
+
+def _snapshot(opt):
+    import pickle
+
+    return pickle.dumps(opt), opt.gp_, opt._theta, dict(vars(opt))
+
+
+def _assert_unchanged(opt, snapshot):
+    import pickle
+
+    state, gp, theta, attributes = snapshot
+    assert opt.gp_ is gp and opt._theta is theta
+    assert vars(opt).keys() == attributes.keys()
+    assert all(vars(opt)[k] is v for k, v in attributes.items())
+    assert pickle.dumps(opt) == state
+
+
+def test_predict_changes_nothing_in_the_optimiser():
+    import numpy as np
+
+    def run(predict):
+        opt = BayesOptimizer({"x": Real(-2.0, 2.0), "k": [1, 2, 3]}, n_initial_points=4,
+                             random_state=0)
+        asked = []
+        for i in range(14):
+            batch = opt.ask(2)
+            asked += batch
+            if predict and i >= 3:
+                # gp_ fitted just now for this batch: current until the tell
+                snapshot = _snapshot(opt)
+                opt.predict(batch, return_std=True)
+                opt.predict_unit(np.random.RandomState(i).uniform(size=(50, 2)))
+                _assert_unchanged(opt, snapshot)
+            opt.tell(batch, [-(p["x"] - 0.5) ** 2 - p["k"] for p in batch])
+            if predict and i >= 1:
+                # scores told since gp_ was fitted (or gp_ is None): a fit of its own
+                snapshot = _snapshot(opt)
+                opt.predict(batch, return_std=True)
+                opt.predict_unit(np.random.RandomState(i).uniform(size=(50, 2)), True)
+                _assert_unchanged(opt, snapshot)
+        return asked
+
+    assert run(predict=True) == run(predict=False)
+
+
+def test_predict_answers_with_the_current_surrogate_without_refitting(monkeypatch):
+    import numpy as np
+
+    from skhpo import _gp
+
+    opt, xs, _ = _told()
+    opt.ask()  # fits gp_ to everything told
+    gp = opt.gp_
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("refitted a current surrogate")
+
+    monkeypatch.setattr(_gp.GaussianProcess, "fit", no_fit)
+    score = opt.predict([{"x": float(x)} for x in xs])
+    assert opt.gp_ is gp and np.all(np.isfinite(score))
+
+
+def test_predict_on_the_multi_fidelity_surrogate_is_at_the_full_resource():
+    import numpy as np
+
+    from skhpo.strategies._hyperband import _FidelityBayes
+
+    opt = _FidelityBayes({"x": Real(-2.0, 2.0)}, min_resources=1, max_resources=9,
+                         random_state=0)
+    xs = np.linspace(-2.0, 2.0, 9)
+    full = -(xs - 0.5) ** 2
+    params = [{"x": float(x)} for x in xs]
+    opt.tell_at(params, full - 3.0, [1] * 9)  # a low resource scores 3 worse
+    opt.tell_at(params, full, [9] * 9)
+    snapshot = _snapshot(opt)
+    score, std = opt.predict(params, return_std=True)
+    _assert_unchanged(opt, snapshot)
+    assert np.abs(score - full).max() < 0.5 < np.abs(score - (full - 3.0)).min()
+    assert np.all(std >= 0)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda o: o.predict({"x": 0.0}), TypeError,
+     "params must be a list of dicts, got a single dict"),
+    (lambda o: o.predict(3.0), TypeError, "params must be a list of dicts, got float"),
+    (lambda o: o.predict("x"), TypeError, "params must be a list of dicts, got str"),
+    (lambda o: o.predict([{"x": 0.0}, [0.5]]), TypeError,
+     r"params\[1\] is a list \(unit points go to predict_unit\)"),
+    (lambda o: o.predict([{"x": 5.0}]), ValueError,
+     r"params\[0\]: .* is not a point of the search space"),
+    (lambda o: o.predict([{"y": 0.0}]), ValueError,
+     r"params\[0\]: .* is not a point of the search space"),
+    (lambda o: o.predict_unit([0.5]), ValueError,
+     r"U must be a 2-D array of shape \(n_points, 1\), got shape \(1,\)"),
+    (lambda o: o.predict_unit([[0.5, 0.5]]), ValueError,
+     r"U must be a 2-D array of shape \(n_points, 1\), got shape \(1, 2\)"),
+    (lambda o: o.predict_unit([[1.5]]), ValueError, r"U must lie in the unit cube"),
+    (lambda o: o.predict_unit([[float("nan")]]), ValueError,
+     r"U must lie in the unit cube"),
+    (lambda o: o.predict_unit([[{"x": 0.0}]]), TypeError,
+     "U must be an array of unit points"),
+], ids=["one dict", "a number", "a string", "not dicts", "outside the space",
+        "unknown name", "1-D unit points", "wrong width", "outside the cube", "nan",
+        "not numbers"])
+def test_predict_refuses_bad_input(call, error, match):
+    opt, _, _ = _told()
+    snapshot = _snapshot(opt)
+    with pytest.raises(error, match=match):
+        call(opt)
+    _assert_unchanged(opt, snapshot)
+
+
+@pytest.mark.parametrize("scores, match", [
+    ([], "This BayesOptimizer has no observations yet: tell it some scores"),
+    ([float("nan")] * 3, "has no successful observations .every score told is nan. yet"),
+])
+@pytest.mark.parametrize("method", ["predict", "predict_unit"])
+def test_predict_needs_a_finite_score(scores, match, method):
+    opt = BayesOptimizer({"x": Real(-2.0, 2.0)}, random_state=0)
+    opt.tell([{"x": x} for x in (-1.0, 0.0, 1.0)][:len(scores)], scores)
+    point = [{"x": 0.0}] if method == "predict" else [[0.5]]
+    with pytest.raises(ValueError, match=match):
+        getattr(opt, method)(point)

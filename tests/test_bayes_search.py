@@ -5,17 +5,17 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import KFold
-from test_search_contract import (
+
+from skhpo import BayesSearchCV
+from skhpo.space import Real
+from tests._estimators import Fragile
+from tests._helpers import (
     X_IRIS,
     Y_IRIS,
-    Fragile,
     assert_refused_before_any_fit,
     param_error,
     small_search,
 )
-
-from skhpo import BayesSearchCV
-from skhpo.space import Real
 
 
 def bayes_search(**kwargs):

@@ -10,15 +10,27 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
-from skhpo._checkpoint import CheckpointMismatchError, seed_from_json
+from skhpo import (
+    BayesSearchCV,
+    CheckpointMismatchError,
+    EvolutionSearchCV,
+    HyperbandSearchCV,
+)
+from skhpo._fingerprint import seed_from_json
 from skhpo.space import Real
+from tests._estimators import (
+    BudgetModel,
+    FailsSome,
+    Interrupting,
+    Killer,
+    Slow,
+    SlowToFail,
+)
+from tests._helpers import X_IRIS, Y_IRIS, dict_scorer
 
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 SPACE = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
 
 # each class with settings giving several batches on iris (3-fold CV)
@@ -28,19 +40,6 @@ SETTINGS = {
     HyperbandSearchCV: dict(n_brackets=3),
 }
 SEARCH_CLASSES = list(SETTINGS)
-
-
-class Interrupting(LogisticRegression):
-    """Raises ``trigger["exc"]`` at the ``trigger["at"]``-th fit (counting all fits)."""
-
-    trigger = {"at": None, "n": 0, "exc": KeyboardInterrupt}
-
-    def fit(self, X, y, **kw):
-        t = Interrupting.trigger
-        t["n"] += 1
-        if t["at"] is not None and t["n"] == t["at"]:
-            raise t["exc"]("interrupted")
-        return super().fit(X, y, **kw)
 
 
 def arm(at=None, exc=KeyboardInterrupt):
@@ -232,20 +231,6 @@ def rank(scores):
     return rankdata(-np.asarray(scores), method="min").astype(np.int32)
 
 
-class SlowToFail(LogisticRegression):
-    """Takes 0.1 s to fit; a fit with ``C`` in ``fail`` raises after 0.4 s."""
-
-    fail = ()
-
-    def fit(self, X, y, **kw):
-        import time
-
-        time.sleep(0.4 if self.C in SlowToFail.fail else 0.1)
-        if self.C in SlowToFail.fail:
-            raise RuntimeError("fails")
-        return super().fit(X, y, **kw)
-
-
 def test_a_slow_disk_does_not_lose_a_done_candidate_when_a_fit_raises(tmp_path,
                                                                       monkeypatch):
     # joblib drops the results it holds once a fit raises: the search must hand them
@@ -270,21 +255,6 @@ def test_a_slow_disk_does_not_lose_a_done_candidate_when_a_fit_raises(tmp_path,
             cut.fit(X_IRIS, Y_IRIS)
     assert cut.partial_results_["params"] == params[:2]
     assert n_recorded(path) == 2
-
-
-class FailsSome(Interrupting):
-    """:class:`Interrupting` whose fits with ``C`` in ``fail`` raise (counted too)."""
-
-    fail = ()
-
-    def fit(self, X, y, **kw):
-        if self.C in FailsSome.fail:
-            t = Interrupting.trigger
-            t["n"] += 1
-            if t["at"] is not None and t["n"] == t["at"]:
-                raise KeyboardInterrupt("interrupted")
-            raise RuntimeError("cannot fit")
-        return super().fit(X, y, **kw)
 
 
 def test_a_resumed_search_warns_of_its_failures_as_an_uninterrupted_one(tmp_path):
@@ -528,17 +498,6 @@ def same_skhpo():
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
-class Killer(LogisticRegression):
-    """Same name and parameters as the estimator of the killed process; counts its
-    fits."""
-
-    n = 0
-
-    def fit(self, X, y, **kw):
-        Killer.n += 1
-        return super().fit(X, y, **kw)
-
-
 @pytest.mark.parametrize("cls", SEARCH_CLASSES, ids=lambda c: c.__name__)
 def test_a_search_killed_with_sigkill_resumes(cls, tmp_path):
     settings = {c.__name__: s for c, s in SETTINGS.items()}
@@ -595,10 +554,6 @@ CTRL_C_SCRIPT = textwrap.dedent('''
 ''')
 
 
-class Slow(Killer):
-    """Same name and parameters as the estimator of the interrupted process."""
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="no process groups")
 def test_ctrl_c_with_worker_processes_keeps_the_done_candidates_of_the_rung(tmp_path):
     import signal
@@ -616,9 +571,13 @@ def test_ctrl_c_with_worker_processes_keeps_the_done_candidates_of_the_rung(tmp_
     assert (reference.cv_results_["iter"][:9] == 0).all()  # a first rung of 9
     # a terminal's Ctrl-C: SIGINT to the search's process and its loky workers, once
     # the first candidate of the first rung is in the checkpoint
+    # (with Ctrl-C's default action, as a shell starts a program in the foreground, even
+    # when the tests run where SIGINT is ignored, in a background job say)
     proc = subprocess.Popen([sys.executable, str(script), str(path)],
                             start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=same_skhpo())
+                            stderr=subprocess.PIPE, text=True, env=same_skhpo(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                             signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (path.exists() and len(path.read_text().splitlines()) >= 2):
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
@@ -657,7 +616,7 @@ def test_spaces_that_print_alike_but_differ_are_told_apart(tmp_path):
 def test_descriptions_are_stable_and_tell_functions_apart():
     from sklearn.preprocessing import FunctionTransformer
 
-    from skhpo._checkpoint import describe
+    from skhpo._fingerprint import describe
 
     def f(x):
         return x
@@ -737,34 +696,12 @@ def test_a_line_missing_a_field_is_corrupt(tmp_path):
     assert Interrupting.trigger["n"] == 0
 
 
-class BudgetModel(LogisticRegression):
-    """``budget`` is a resource; fits with ``budget == 3`` fail; the fit counted
-    ``Interrupting.trigger["at"]`` raises KeyboardInterrupt."""
-
-    def __init__(self, C=1.0, budget=1):
-        super().__init__(C=C)
-        self.budget = budget
-
-    def fit(self, X, y, **kw):
-        t = Interrupting.trigger
-        t["n"] += 1
-        if t["at"] is not None and t["n"] == t["at"]:
-            raise KeyboardInterrupt("interrupted")
-        if self.budget == 3:
-            raise RuntimeError("cannot fit with budget 3")
-        return super().fit(X, y, **kw)
-
-
-def _dict_scorer(est, X, y):
-    return {"acc": est.score(X, y), "one": 1.0}
-
-
 def test_resuming_with_a_dict_scorer_before_a_rung_that_fails_entirely(tmp_path):
     # the replayed batches, not a live one, tell the resumed search the scorer's keys
     def search(**kw):
         return HyperbandSearchCV(BudgetModel(), {"C": Real(0.1, 10.0)}, resource="budget",
                                  min_resources=1, max_resources=9, n_brackets=1, cv=2,
-                                 scoring=_dict_scorer, refit="acc", random_state=0, **kw)
+                                 scoring=dict_scorer, refit="acc", random_state=0, **kw)
 
     path = tmp_path / "c.jsonl"
     with warnings.catch_warnings():
@@ -787,7 +724,7 @@ def test_resuming_with_a_dict_scorer_before_a_rung_that_fails_entirely(tmp_path)
 def test_functions_inside_estimators_and_closures_are_told_apart():
     from sklearn.preprocessing import FunctionTransformer
 
-    from skhpo._checkpoint import describe
+    from skhpo._fingerprint import describe
 
     first, second = {}, {}
     exec("def prep(X):\n    return X", first)
@@ -815,7 +752,7 @@ def test_what_repr_leaves_out_is_told_apart():
     from sklearn.metrics import make_scorer
     from sklearn.pipeline import make_pipeline
 
-    from skhpo._checkpoint import describe
+    from skhpo._fingerprint import describe
 
     # a make_scorer object by its function's code, not its name alone
     first, second = {}, {}
@@ -900,7 +837,7 @@ def test_a_new_checkpoint_follows_the_umask(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no lock on Windows")
 def test_a_checkpoint_in_use_by_another_search_is_refused(tmp_path):
-    from skhpo._checkpoint import _Lock
+    from skhpo._journal import _Lock
 
     path = tmp_path / "c.jsonl"
     held = _Lock.acquire(str(path))  # as another running search would

@@ -3,15 +3,14 @@
 import numpy as np
 import pytest
 from joblib import parallel_backend
-from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
 from skhpo.space import Real
+from tests._helpers import X_IRIS, Y_IRIS
 
 distributed = pytest.importorskip("distributed")
 
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 SPACE = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
 SEARCHES = {
     BayesSearchCV: dict(n_iter=8, n_initial_points=4, n_points=4),

@@ -6,18 +6,17 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import KFold
-from test_search_contract import (
+
+from skhpo import EvolutionSearchCV
+from skhpo.space import Real
+from tests._estimators import Fragile, WeightRecorder
+from tests._helpers import (
     X_IRIS,
     Y_IRIS,
-    Fragile,
-    WeightRecorder,
     assert_refused_before_any_fit,
     param_error,
     small_search,
 )
-
-from skhpo import EvolutionSearchCV
-from skhpo.space import Real
 
 
 def _small_search(**kwargs):

@@ -4,42 +4,18 @@ TypeError before fitting anything; never a crash from deep inside numpy or scipy
 
 import math
 import warnings
-import zlib
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
 
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
 from skhpo.space import Categorical, Integer, Real
+from tests._estimators import FITS, Free
 
 X, Y = load_iris(return_X_y=True)
-FITS = []
-
-
-class Free(ClassifierMixin, BaseEstimator):
-    """Accepts any value for ``a``, ``b`` and ``c``; scores by a hash of them."""
-
-    def __init__(self, a=None, b=None, c=None):
-        self.a = a
-        self.b = b
-        self.c = c
-
-    def fit(self, X, y):
-        FITS.append(1)
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-    def score(self, X, y, sample_weight=None):
-        return (zlib.crc32(repr((self.a, self.b, self.c)).encode()) % 1000) / 1000
-
 
 scalars = st.one_of(
     st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import loguniform
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, SGDClassifier
 from sklearn.metrics import accuracy_score, get_scorer, make_scorer
@@ -31,8 +30,8 @@ from skhpo._hyperband_search import _SubsampledSplitter
 from skhpo.space import Categorical, Integer, Real
 from skhpo.strategies import HyperbandOptimizer, hyperband_brackets
 from skhpo.strategies._hyperband import _resources
-
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+from tests._estimators import FITS, CoinSplitter, CountingLR, FailsAt, Flaky, Recorder
+from tests._helpers import X_IRIS, Y_IRIS, dict_scorer
 
 # -- bracket arithmetic ------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ def run_scheduler(opt, objective):
     rungs = []
     while (rung := opt.ask()) is not None:
         rungs.append(rung)
-        opt.tell([objective(p, rung.n_resources) for p in rung.params])
+        opt.tell(rung, [objective(p, rung.n_resources) for p in rung.params])
     return rungs
 
 
@@ -149,13 +148,13 @@ def test_scheduler_cycles_brackets_and_refuses_misuse():
                              n_brackets=5, random_state=0)
     assert [b.s for b in opt.schedule()] == [2, 1, 0, 2, 1]
     with pytest.raises(RuntimeError, match="call ask"):
-        opt.tell([1.0])
+        opt.tell([{"x": 0.5}], [1.0])
     rung = opt.ask()
     assert opt.ask() is rung  # asking again before tell returns the same rung
     with pytest.raises(ValueError, match="Expected 9 scores for this rung, got 2"):
-        opt.tell([1.0, 2.0])
+        opt.tell(rung, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"\+inf"):
-        opt.tell([math.inf] * 9)
+        opt.tell(rung, [math.inf] * 9)
     with pytest.raises(ValueError, match="sampler must be one of"):
         HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
                            sampler="tpe")
@@ -168,14 +167,14 @@ def test_failed_candidates_are_never_promoted():
     opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
                              n_brackets=1, random_state=0)
     rung = opt.ask()
-    opt.tell([math.nan if p["x"] > 0.2 else p["x"] for p in rung.params])
+    opt.tell(rung, [math.nan if p["x"] > 0.2 else p["x"] for p in rung.params])
     survivors = opt.ask().params
     assert survivors and all(p["x"] <= 0.2 for p in survivors)
     # a rung where everything fails ends its bracket
     opt2 = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
                               n_brackets=2, random_state=0)
     first = opt2.ask()
-    opt2.tell([math.nan] * len(first.params))
+    opt2.tell(first, [math.nan] * len(first.params))
     assert opt2.ask().bracket == 1
 
 
@@ -206,7 +205,7 @@ def test_scheduler_is_reproducible_and_pickles_mid_run():
     c = make()
     for _ in range(3):
         rung = c.ask()
-        c.tell([f(p, rung.n_resources) for p in rung.params])
+        c.tell(rung, [f(p, rung.n_resources) for p in rung.params])
     d = pickle.loads(pickle.dumps(c))
     assert [g.params for g in run_scheduler(c, f)] == [g.params for g in run_scheduler(d, f)]
 
@@ -217,9 +216,9 @@ def test_bayes_sampler_learns_from_every_resource():
                              sampler="bayes", random_state=0)
     first = opt.ask()
     assert opt.model_ is None  # nothing told yet: drawn at random
-    opt.tell([-abs(p["x"] - 0.2) for p in first.params])
+    opt.tell(first, [-abs(p["x"] - 0.2) for p in first.params])
     while (rung := opt.ask()).bracket == 0:
-        opt.tell([-abs(p["x"] - 0.2) for p in rung.params])
+        opt.tell(rung, [-abs(p["x"] - 0.2) for p in rung.params])
     # bracket 1 was proposed by one model of all 13 results of bracket 0 (9 at
     # resource 1, 3 at 3, 1 at 9), each with its resource (log-scaled to [0, 1])
     model = opt.model_
@@ -357,32 +356,6 @@ def test_a_small_regression_rung_is_scored():
 # -- HyperbandSearchCV -----------------------------------------------------------------------
 
 
-class Recorder(ClassifierMixin, BaseEstimator):
-    """Records the training-set size and ``budget`` of each fit; scores better with a
-    larger budget and ``x`` near 0.6, but *low* budgets favour ``x`` near 0.1."""
-
-    fits: list = []
-    scored: list = []
-
-    def __init__(self, x=0.5, budget=10):
-        self.x = x
-        self.budget = budget
-
-    def fit(self, X, y):
-        Recorder.fits.append((len(X), self.budget))
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-    def score(self, X, y, sample_weight=None):
-        Recorder.scored.append(len(X))
-        if self.budget < 9:
-            return 2.0 - abs(self.x - 0.1)
-        return 1.0 - abs(self.x - 0.6)
-
-
 def test_cv_results_columns_follow_the_schedule():
     search = HyperbandSearchCV(Recorder(), {"x": Real(0, 1)}, resource="budget",
                                min_resources=1, max_resources=9, cv=3,
@@ -489,12 +462,6 @@ def test_nested_cross_validation_with_a_resource_parameter():
 
 
 def test_failing_candidates_are_not_promoted():
-    class Flaky(Recorder):
-        def fit(self, X, y):
-            if self.x > 0.5:
-                raise RuntimeError("cannot fit x > 0.5")
-            return super().fit(X, y)
-
     with pytest.warns(FitFailedWarning, match="cannot fit"):
         search = HyperbandSearchCV(Flaky(), {"x": Real(0, 1)}, resource="budget",
                                    min_resources=1, max_resources=9, cv=2,
@@ -517,14 +484,6 @@ def test_verbose_prints_one_line_per_rung(capsys):
 
 
 # -- refused before any fit ------------------------------------------------------------------
-
-FITS = []
-
-
-class CountingLR(LogisticRegression):
-    def fit(self, X, y, **kw):
-        FITS.append(1)
-        return super().fit(X, y, **kw)
 
 
 def _param_error(name, rule, got):
@@ -660,19 +619,6 @@ def test_conditional_space_of_estimator_choices_with_n_samples():
 # -- edge cases ------------------------------------------------------------------------------
 
 
-class FailsAt(Recorder):
-    """Fails to fit with ``budget == fail_at``."""
-
-    def __init__(self, x=0.5, budget=10, fail_at=-1):
-        super().__init__(x=x, budget=budget)
-        self.fail_at = fail_at
-
-    def fit(self, X, y):
-        if self.budget == self.fail_at:
-            raise RuntimeError(f"cannot fit with budget {self.budget}")
-        return super().fit(X, y)
-
-
 def test_best_falls_back_to_the_largest_resource_with_a_success():
     with pytest.warns(FitFailedWarning):
         search = HyperbandSearchCV(FailsAt(fail_at=9), {"x": Real(0, 1)},
@@ -728,23 +674,12 @@ def test_a_numeric_error_score_never_makes_a_failed_candidate_the_one_refitted(e
     assert search.best_params_["budget"] == 3 == search.best_estimator_.budget
 
 
-class Flaky(Recorder):
-    def fit(self, X, y):
-        if self.x > 0.5:
-            raise RuntimeError("cannot fit x > 0.5")
-        return super().fit(X, y)
-
-
 def test_bayes_sampler_on_a_small_finite_space_runs_every_bracket():
     opt = HyperbandOptimizer({"k": [1, 2, 3, 4, 5, 6]}, min_resources=1,
                              max_resources=81, sampler="bayes", random_state=0)
     rungs = run_scheduler(opt, lambda p, r: -abs(p["k"] - 4) - 1 / r)
     assert opt.n_brackets_ == 5 == len({g.bracket for g in rungs})
     assert all(len(g.params) >= 1 for g in rungs)
-
-
-def _dict_scorer(est, X, y):
-    return {"acc": est.score(X, y), "one": 1.0}
 
 
 def _float_scorer(est, X, y):
@@ -760,7 +695,7 @@ def budget_search(estimator, **kwargs):
 
 def test_callable_scorer_returning_a_dict_with_a_fully_failed_rung():
     with pytest.warns(FitFailedWarning):
-        search = budget_search(FailsAt(fail_at=3), n_brackets=1, scoring=_dict_scorer,
+        search = budget_search(FailsAt(fail_at=3), n_brackets=1, scoring=dict_scorer,
                                refit="acc").fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     assert np.isnan(res["mean_test_acc"][res["n_resources"] == 3]).all()
@@ -789,7 +724,7 @@ def test_callable_scorer_returning_a_number_with_a_fully_failed_rung(scoring):
 def test_callable_dict_scorer_whose_first_rung_fails_entirely():
     # its keys are only known from the second bracket: the first rung gets them then
     with pytest.warns(FitFailedWarning):
-        search = budget_search(FailsAt(fail_at=1), n_brackets=2, scoring=_dict_scorer,
+        search = budget_search(FailsAt(fail_at=1), n_brackets=2, scoring=dict_scorer,
                                refit="acc").fit(X_IRIS, Y_IRIS)
     res = search.cv_results_
     first = res["n_resources"] == 1
@@ -803,7 +738,7 @@ def test_score_keys_do_not_outlive_a_fit():
     def scorer_b(est, X, y):
         return {"m": est.score(X, y)}
 
-    search = budget_search(FailsAt(fail_at=3), n_brackets=2, scoring=_dict_scorer,
+    search = budget_search(FailsAt(fail_at=3), n_brackets=2, scoring=dict_scorer,
                            refit="acc")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
@@ -935,21 +870,6 @@ def test_splits_given_as_lists_and_masks():
     np.testing.assert_array_equal(results[0], results[2])
 
 
-class CoinSplitter:
-    """A splitter without shuffle/random_state attributes whose folds change."""
-
-    def __init__(self):
-        self.rng = np.random.RandomState(0)
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        return 2
-
-    def split(self, X, y=None, groups=None):
-        perm = self.rng.permutation(len(X))
-        yield perm[: len(X) // 2], perm[len(X) // 2:]
-        yield perm[len(X) // 2:], perm[: len(X) // 2]
-
-
 def test_a_splitter_whose_folds_change_is_refused_whatever_its_attributes():
     FITS.clear()
     with pytest.raises(ValueError, match="gives different folds on each call to split"):
@@ -968,7 +888,7 @@ def test_the_bayes_sampler_does_not_propose_again_a_candidate_at_a_bound():
     while (rung := opt.ask()) is not None:
         if rung.rung == 0:
             started += [p["C"] for p in rung.params]
-        opt.tell([-math.log10(p["C"]) - 1 / rung.n_resources for p in rung.params])
+        opt.tell(rung, [-math.log10(p["C"]) - 1 / rung.n_resources for p in rung.params])
     assert min(started) < 1.001e-3
     assert len(started) == len(set(started))
 
@@ -981,6 +901,6 @@ def test_the_caller_may_change_the_candidates_it_is_handed(sampler):
     while (rung := opt.ask()) is not None:
         for p in rung.params:
             p["n_iter"] = rung.n_resources
-        opt.tell([-abs(p["x"] - 0.3) for p in rung.params])
+        opt.tell(rung, [-abs(p["x"] - 0.3) for p in rung.params])
     assert all(set(p) == {"x"} for p in opt.params_)
     assert opt.n_brackets_ == 4 and set(opt.best_params_) == {"x"}

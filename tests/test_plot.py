@@ -140,6 +140,52 @@ def test_partial_dependence_one_and_two_parameters(searches):
     assert len(ax.figure.axes) == 2  # the contours and their colour bar
 
 
+def test_partial_dependence_leaves_the_search_as_it_is(searches):
+    import pickle
+
+    optimizer = searches[0].optimizer_
+    gp, theta, attributes = optimizer.gp_, optimizer._theta, dict(vars(optimizer))
+    state = pickle.dumps(optimizer)
+    first = plot.plot_partial_dependence(searches[0], "C").lines[0].get_ydata()
+    plot.plot_partial_dependence(searches[0], ["C", "gamma"], grid_resolution=5)
+    again = plot.plot_partial_dependence(searches[0], "C").lines[0].get_ydata()
+    np.testing.assert_array_equal(again, first)
+    assert searches[0].optimizer_ is optimizer
+    assert optimizer.gp_ is gp and optimizer._theta is theta
+    assert all(vars(optimizer)[k] is v for k, v in attributes.items())
+    assert vars(optimizer).keys() == attributes.keys()
+    assert pickle.dumps(optimizer) == state
+
+
+def test_partial_dependence_averages_the_surrogate_prediction(searches, monkeypatch):
+    bayes = searches[0]
+    optimizer = bayes.optimizer_
+    space = optimizer.space
+    names = [name for name, _ in space.subspaces[0]]  # C, gamma, shrinking
+    base = space.sample(16, np.random.RandomState(3))
+
+    def by_hand(assign):
+        U = base.copy()
+        for name, u in assign.items():
+            U[:, names.index(name)] = u
+        return optimizer.predict_unit(U).mean()
+
+    grid = np.linspace(0.0, 1.0, 4)
+    ax = plot.plot_partial_dependence(bayes, "gamma", n_samples=16, grid_resolution=4,
+                                      random_state=3)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(),
+                               [by_hand({"gamma": u}) for u in grid], rtol=1e-12)
+    drawn = []
+    contourf = type(ax).contourf
+    monkeypatch.setattr(type(ax), "contourf",
+                        lambda self, x, y, Z, **kw: drawn.append(Z) or contourf(
+                            self, x, y, Z, **kw))
+    plot.plot_partial_dependence(bayes, ["C", "gamma"], n_samples=16,
+                                 grid_resolution=4, random_state=3)
+    expected = [[by_hand({"C": uc, "gamma": ug}) for uc in grid] for ug in grid]
+    np.testing.assert_allclose(drawn[0], expected, rtol=1e-12)
+
+
 def test_clear_errors(searches):
     bayes, rand, hyper = searches
     with pytest.raises(NotFittedError, match="not fitted yet"):

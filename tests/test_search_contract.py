@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sklearn
 from scipy.stats import geom, loguniform, randint
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer
 from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -23,9 +23,24 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skhpo import BayesSearchCV, EvolutionSearchCV, HyperbandSearchCV
 from skhpo._sklearn_compat import InvalidParameterError
 from skhpo.space import Categorical, Integer, Real
+from tests._estimators import (
+    CountingLR,
+    Fragile,
+    InterruptedAt,
+    NoScore,
+    Tagged,
+    WeightRecorder,
+    WeightSummer,
+)
+from tests._helpers import (
+    X_IRIS,
+    Y_IRIS,
+    assert_refused_before_any_fit,
+    param_error,
+    small_search,
+)
 
 SKLEARN_VERSION = tuple(int(x) for x in sklearn.__version__.split(".")[:2])
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_BC, Y_BC = load_breast_cancer(return_X_y=True)
 
 # each class with the settings that make a 6-candidate search adaptive
@@ -66,16 +81,6 @@ def competing(search):
     if "n_resources" in res:
         return np.asarray(res["n_resources"]) == search.max_resources_
     return np.ones(len(res["params"]), dtype=bool)
-
-
-def small_search(Search, **kwargs):
-    params = dict(n_iter=6, cv=3, random_state=0)
-    params.update(kwargs)
-    return Search(
-        LogisticRegression(max_iter=500),
-        {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]},
-        **params,
-    )
 
 
 # -- scikit-learn's estimator checks ---------------------------------------------------
@@ -279,19 +284,6 @@ def test_return_train_score(Search):
         np.testing.assert_allclose(res["std_train_score"][i], ref["train_score"].std())
 
 
-class WeightRecorder(ClassifierMixin, BaseEstimator):
-    def __init__(self, c=1.0):
-        self.c = c
-
-    def fit(self, X, y, sample_weight=None):
-        self.classes_ = np.unique(y)
-        self.saw_weights_ = sample_weight is not None
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-
 def _fitted_weight(estimator, X, y):
     """A scorer: the total sample weight the estimator was fitted with."""
     return estimator.weight_seen_
@@ -299,12 +291,6 @@ def _fitted_weight(estimator, X, y):
 
 def _scored_weight(y_true, y_pred, sample_weight=None):
     return -1.0 if sample_weight is None else float(np.sum(sample_weight))
-
-
-class WeightSummer(WeightRecorder):
-    def fit(self, X, y, sample_weight=None):
-        self.weight_seen_ = -1.0 if sample_weight is None else float(np.sum(sample_weight))
-        return super().fit(X, y, sample_weight=sample_weight)
 
 
 def test_metadata_routing_gives_each_fit_and_score_its_fold_s_weights(Search):
@@ -465,21 +451,6 @@ def test_tuples_as_choices(Search):
         4, search.best_params_["hidden_layer_sizes"][0])
 
 
-class _NoScore(BaseEstimator):
-    """A classifier without a ``score`` method."""
-
-    def __init__(self, C=1.0, fit_intercept=True):
-        self.C = C
-        self.fit_intercept = fit_intercept
-
-    def fit(self, X, y):
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-
 def _fitted(search):
     return {k: v for k, v in vars(search).items()
             if k.endswith("_") and not k.startswith("_")}
@@ -490,7 +461,7 @@ def test_a_fit_refused_before_any_result_leaves_the_search_unfitted(Search):
     from sklearn.utils.validation import check_is_fitted
 
     search = small_search(Search, n_iter=3)
-    search.set_params(estimator=_NoScore())
+    search.set_params(estimator=NoScore())
     with pytest.raises(TypeError, match="should have a 'score' method"):
         search.fit(X_IRIS, Y_IRIS)
     assert _fitted(search) == {}
@@ -500,7 +471,7 @@ def test_a_fit_refused_before_any_result_leaves_the_search_unfitted(Search):
 
 def test_a_refused_second_fit_keeps_the_first(Search):
     search = small_search(Search, n_iter=3, scoring="accuracy")
-    search.set_params(estimator=_NoScore()).fit(X_IRIS, Y_IRIS)
+    search.set_params(estimator=NoScore()).fit(X_IRIS, Y_IRIS)
     first = _fitted(search)
     with pytest.raises(TypeError, match="should have a 'score' method"):
         search.set_params(scoring=None).fit(X_IRIS, Y_IRIS)
@@ -589,34 +560,6 @@ def test_searching_a_step_of_a_searched_estimator_choice_is_accepted(Search):
 # -- faults ------------------------------------------------------------------------------
 
 
-class Fragile(ClassifierMixin, BaseEstimator):
-    """Fails to fit when ``fail`` is true; otherwise scores better for x near 0.7."""
-
-    def __init__(self, x=0.5, fail=False):
-        self.x = x
-        self.fail = fail
-
-    def fit(self, X, y):
-        if self.fail:
-            raise RuntimeError("this configuration cannot be fitted")
-        self.classes_ = np.unique(y)
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.classes_[0])
-
-    def score(self, X, y, sample_weight=None):
-        return 1.0 - abs(self.x - 0.7)
-
-
-class Tagged(Fragile):
-    """:class:`Fragile` with a string parameter, ``tag``."""
-
-    def __init__(self, x=0.5, fail=False, tag="float32"):
-        super().__init__(x=x, fail=fail)
-        self.tag = tag
-
-
 def test_strings_that_name_numpy_dtypes_are_kept_as_strings(Search):
     # scikit-learn 1.5.0 read such choices as dtypes when formatting cv_results_ and
     # failed after every fit of the first batch (fixed in 1.5.1, skhpo's floor)
@@ -678,19 +621,6 @@ def test_verbose_lines_count_each_batch_s_failed_candidates(Search, capsys):
               for ln in lines]
     res = search.cv_results_
     assert sum(counts) == sum(p["fail"] for p in res["params"]) > 0
-
-
-class InterruptedAt(Fragile):
-    """:class:`Fragile` whose fit number ``at`` (counted over the class) is a Ctrl-C."""
-
-    n_fits = 0
-    at = None
-
-    def fit(self, X, y):
-        type(self).n_fits += 1
-        if type(self).n_fits == type(self).at:
-            raise KeyboardInterrupt
-        return super().fit(X, y)
 
 
 @pytest.mark.parametrize("at, fail", [(20, [True, False]), (29, [True, False]),
@@ -961,20 +891,6 @@ def test_other_searches_keep_scikit_learns_behaviour():
 
 # -- bad input: clear errors before any fitting ------------------------------------------
 
-FITS = []
-
-
-class CountingLR(LogisticRegression):
-    def fit(self, X, y, **kw):
-        FITS.append(1)
-        return super().fit(X, y, **kw)
-
-
-def param_error(cls, name, rule, got):
-    return (rf"The '{name}' parameter of {cls.__name__} must be {rule}\. "
-            rf"Got {got} instead\.")
-
-
 SHARED_BAD_PARAMETERS = [
     ({"n_iter": 0}, ValueError, "n_iter", r"an int in the range \[1, inf\)", "0"),
     ({"random_state": "seed"}, ValueError, "random_state",
@@ -1013,15 +929,6 @@ BAD_SPACES = [
      r"^param_distributions\['C'\]: the distribution loguniform\(0, 1\) has invalid "
      r"parameters \(its quantile function is not finite\)\.$"),
 ]
-
-
-def assert_refused_before_any_fit(cls, kwargs, error, match):
-    params = dict(estimator=CountingLR(), param_distributions={"C": Real(0.1, 1.0)})
-    params.update(kwargs)
-    FITS.clear()
-    with pytest.raises(error, match=match):
-        cls(**params).fit(X_IRIS, Y_IRIS)
-    assert not FITS
 
 
 @pytest.mark.parametrize("kwargs, error, name, rule, got", SHARED_BAD_PARAMETERS)

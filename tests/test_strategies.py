@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from skhpo.space import Integer, Real, SearchSpace
-from skhpo.strategies import BayesOptimizer, EvolutionOptimizer, HyperbandOptimizer
+from skhpo.strategies import Batch, BayesOptimizer, EvolutionOptimizer, HyperbandOptimizer
 
 STRATEGIES = {
     "bayes": lambda space, seed, **kw: BayesOptimizer(
@@ -428,3 +428,130 @@ def test_the_strategies_leave_the_process_warnings_filters_alone(monkeypatch):
         # heavy-tailed scores: the losses are warped (Yeo-Johnson) before the GP
         opt.tell(points, [-math.exp(12 * p["x"]) - p["k"] for p in points])
     assert len(opt.scores_) == 8 and opt.gp_ is not None
+
+
+# -- the batch protocol, kept by every strategy, HyperbandOptimizer too -----------------
+#
+# A search runs one loop over any strategy: ``batch = ask()``, evaluate it, then
+# ``tell(batch, scores)``. ``ask()`` without ``n`` is each strategy's natural batch (one
+# candidate, a generation, a Hyperband rung).
+
+BATCH_STRATEGIES = {
+    **STRATEGIES,
+    "hyperband": lambda space, seed, **kw: HyperbandOptimizer(
+        space, min_resources=1, max_resources=9, n_brackets=kw.get("n_brackets", 6),
+        random_state=seed),
+    "hyperband-bayes": lambda space, seed, **kw: HyperbandOptimizer(
+        space, min_resources=1, max_resources=9, n_brackets=kw.get("n_brackets", 6),
+        sampler="bayes", random_state=seed),
+}
+
+
+@pytest.fixture(params=sorted(BATCH_STRATEGIES))
+def make_any(request):
+    return BATCH_STRATEGIES[request.param]
+
+
+def run_batches(strategy, objective, n_batches):
+    """``n_batches`` turns of the search loop; the batches asked, in order."""
+    asked = []
+    for _ in range(n_batches):
+        batch = strategy.ask()
+        if not batch:
+            break
+        asked.append(batch)
+        strategy.tell(batch, [objective(p) for p in batch])
+    return asked
+
+
+@pytest.mark.parametrize(
+    "spec, objective", [(MIXED, mixed_objective), (CONDITIONAL, conditional_objective)],
+    ids=["mixed", "conditional"],
+)
+def test_batches_are_native_in_bounds_distinct_with_their_columns(make_any, spec,
+                                                                   objective):
+    strategy = make_any(spec, 0)
+    batches = run_batches(strategy, objective, 10)
+    assert len(batches) == 10
+    for batch in batches:
+        assert isinstance(batch, Batch) and len(batch) >= 1
+        keys = [tuple(sorted((k, repr(v)) for k, v in p.items())) for p in batch]
+        assert len(set(keys)) == len(keys)  # distinct within a batch
+        for p in batch:
+            _assert_in_space(strategy.space, p)
+        for name, values in batch.columns.items():
+            assert len(values) == len(batch), name
+    assert len(strategy.scores_) == sum(len(b) for b in batches) == len(strategy.X_)
+
+
+def test_batches_are_reproducible_and_seeded(make_any):
+    def proposals(seed):
+        return [list(b) for b in run_batches(make_any(MIXED, seed), mixed_objective, 8)]
+
+    assert proposals(5) == proposals(5)
+    assert proposals(5) != proposals(6)
+
+
+def test_pickle_round_trip_between_batches(make_any):
+    a = make_any(MIXED, 3)
+    run_batches(a, mixed_objective, 4)
+    b = pickle.loads(pickle.dumps(a))
+    assert list(a.ask()) == list(b.ask())
+
+
+def test_failed_candidates_are_survived_and_never_the_best(make_any):
+    strategy = make_any(MIXED, 0)
+    k = 0
+    for _ in range(12):
+        batch = strategy.ask()
+        scores = []
+        for p in batch:
+            scores.append(np.nan if k % 3 == 0 else mixed_objective(p))
+            k += 1
+        strategy.tell(batch, scores)
+    assert np.isnan(strategy.scores_).any()
+    assert np.isfinite(strategy.best_score_)
+    assert strategy.best_params_ is not None
+
+
+@pytest.mark.parametrize(
+    "scores, error, match",
+    [
+        (lambda b: [1.0] * (len(b) + 1), ValueError, "length|Expected"),
+        (lambda b: [np.inf] * len(b), ValueError, r"\+inf"),
+    ],
+)
+def test_bad_scores_are_refused(make_any, scores, error, match):
+    strategy = make_any({"x": Real(0, 1)}, 0)
+    batch = strategy.ask()
+    with pytest.raises(error, match=match):
+        strategy.tell(batch, scores(batch))
+
+
+def test_a_batch_refuses_columns_of_another_length():
+    with pytest.raises(ValueError, match=r"columns\['iter'\] has 1 values for 2"):
+        Batch([{"x": 1}, {"x": 2}], columns={"iter": [0]})
+
+
+def test_hyperband_refuses_to_split_a_rung_and_a_tell_of_other_candidates():
+    opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
+                             random_state=0)
+    with pytest.raises(ValueError, match="n must be a positive int"):
+        opt.ask(0)
+    with pytest.raises(ValueError, match="holds 9 candidates, more than n=3"):
+        opt.ask(3)
+    rung = opt.ask(9)  # the rung refused above, now taken whole
+    assert len(rung) == 9 and opt.ask() is rung
+    assert rung.columns == {"bracket": [0] * 9, "iter": [0] * 9, "n_resources": [1] * 9}
+    with pytest.raises(ValueError, match="params must be the rung last asked"):
+        opt.tell(rung[:2], [1.0] * 9)
+    with pytest.raises(TypeError, match="list of dicts"):
+        opt.tell(rung[0], [1.0] * 9)
+
+
+def test_evolution_batches_name_their_generation():
+    opt = EvolutionOptimizer(MIXED, population_size=4, random_state=0)
+    batches = run_batches(opt, mixed_objective, 3)
+    assert [b.columns for b in batches] == [{"generation": [g] * 1} for g in range(3)]
+    gen = opt.ask(4)
+    assert gen.columns == {"generation": [3] * 4}

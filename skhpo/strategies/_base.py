@@ -14,6 +14,10 @@ failed evaluation; the strategy steers away from it.
 
 Lifecycle and guarantees shared by all strategies:
 
+- ``ask`` returns a :class:`Batch`: a list of parameter dicts proposed together, with
+  what the strategy says about them (:attr:`Batch.columns`, :attr:`Batch.n_resources`);
+  ``tell(batch, scores)`` takes their scores in the same order. This is the one loop
+  every skhpo search runs: ask a batch, evaluate it, tell its scores.
 - ``ask(n)`` returns at most ``n`` parameter dicts of native Python values, distinct from
   each other, from every point already told and from every point asked but not yet told,
   as long as the space has unseen points; fewer than ``n`` only when the space is
@@ -26,13 +30,11 @@ Lifecycle and guarantees shared by all strategies:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from sklearn.utils import check_random_state
-
 from .._threads import single_threaded_blas
+from .._validation import check, check_random_state, is_int
 from ..space import _MAX_GRID, SearchSpace, SobolDesign
 
 _KEY_DECIMALS = 9
@@ -42,15 +44,45 @@ def _key(u: np.ndarray) -> tuple:
     return tuple(np.round(u, _KEY_DECIMALS).tolist())
 
 
-def seeded_rng(random_state) -> np.random.RandomState:
-    """``check_random_state``, with an error that names ``random_state``."""
-    try:
-        return check_random_state(random_state)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "random_state must be None, an int in [0, 2**32 - 1] or a "
-            f"numpy.random.RandomState, got {random_state!r}."
-        ) from None
+class Batch(list):
+    """Candidates a strategy proposes together: a list of parameter dicts, plus what the
+    strategy says about them.
+
+    A ``Batch`` is a ``list`` (index it, iterate it, pass it back to ``tell``); the
+    attributes carry what varies from one batch to the next.
+
+    Parameters
+    ----------
+    params : iterable of dict
+        The candidates.
+    columns : dict of str to list, default=None
+        Facts about each candidate, one value per candidate, in order (the generation
+        that bred it, the Hyperband bracket and rung it belongs to, ...). A
+        ``*SearchCV`` adds them to ``cv_results_`` as extra columns.
+    n_resources : int or None, default=None
+        The resource each candidate is evaluated with (multi-fidelity strategies);
+        ``None``: the full evaluation.
+    """
+
+    def __init__(self, params=(), *, columns: dict | None = None, n_resources=None):
+        super().__init__(params)
+        self.columns = {k: list(v) for k, v in (columns or {}).items()}
+        for name, values in self.columns.items():
+            if len(values) != len(self):
+                raise ValueError(
+                    f"columns[{name!r}] has {len(values)} values for {len(self)} "
+                    "candidates."
+                )
+        self.n_resources = n_resources
+
+    @property
+    def params(self) -> list:
+        """The candidates, as a plain list."""
+        return list(self)
+
+
+def _check_n(n) -> None:
+    check("n", n, is_int(n) and n >= 1, "a positive int")
 
 
 class Strategy:
@@ -83,7 +115,7 @@ class Strategy:
     def __init__(self, space, *, random_state=None):
         self.space = SearchSpace.from_user(space)
         self.random_state = random_state
-        self._rng = seeded_rng(random_state)
+        self._rng = check_random_state(random_state)
         self.X_ = np.zeros((0, self.space.n_coords))
         self.scores_ = np.zeros(0)
         self._told_params: list = []  # as told, for best_params_
@@ -94,20 +126,25 @@ class Strategy:
 
     # -- public API --------------------------------------------------------------------
 
-    def ask(self, n: int = 1) -> list[dict]:
-        """Propose up to ``n`` new, distinct parameter dicts."""
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}.")
+    def ask(self, n: int = 1) -> Batch:
+        """Propose up to ``n`` new, distinct parameter dicts, as a :class:`Batch` (empty
+        once the space is exhausted)."""
+        _check_n(n)
         n = int(min(n, self.n_unseen))
         if n <= 0:
-            return []
+            return Batch()
         with single_threaded_blas():
             U = self._propose(n)
         U = self._dedupe(U, n)
         params = self.space.decode(U)
         for u in U:
             self._pending[_key(u)] = u
-        return params
+        return Batch(params, columns=self._columns(len(params)))
+
+    def planned_batches(self, n_total: int, batch_size: int) -> int:
+        """How many batches of ``batch_size`` asks ``n_total`` candidates take (what a
+        progress display counts on)."""
+        return math.ceil(n_total / max(1, batch_size))
 
     def tell(self, params: Sequence[Mapping], scores) -> None:
         """Record the ``scores`` (greater is better, ``nan`` = failed) of ``params``."""
@@ -167,6 +204,10 @@ class Strategy:
 
     def _after_tell(self, U: np.ndarray, scores: np.ndarray) -> None:
         """Hook run after new observations are recorded."""
+
+    def _columns(self, n: int) -> dict:
+        """The :attr:`Batch.columns` of a batch of ``n`` just proposed."""
+        return {}
 
     def _design_points(self, n: int, size: int) -> list:
         """The next ``n`` unseen points of a scrambled Sobol' design of ``size`` points

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import math
-import numbers
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from scipy import stats
 
 from .._acquisition import ACQUISITIONS
 from .._gp import GaussianProcess
+from .._threads import single_threaded_blas
+from .._validation import check, check_int, check_option, check_real
 from ._base import Strategy, _key
 
 __all__ = ["BayesOptimizer"]
 
 # A finite space up to this size is searched exhaustively for the acquisition maximum.
 _MAX_ENUMERATE = 4096
+
+# predict() asks the Gaussian process about this many points at a time, which bounds
+# its memory (a matrix of this many rows by the number of points told)
+_PREDICT_CHUNK = 2048
 
 
 # losses spread over more than this many times their median absolute deviation are
@@ -125,8 +131,10 @@ class BayesOptimizer(Strategy):
     ----------
     gp_ : GaussianProcess or None
         The surrogate fitted for the latest proposal (``None`` before the first model
-        proposal); as well as :class:`Strategy`'s ``X_``, ``scores_``, ``best_index_``,
-        ``best_params_`` and ``best_score_``.
+        proposal), on the transformed losses; :meth:`predict` reads the surrogate in
+        units of the score, without changing the optimiser. As well as
+        :class:`Strategy`'s ``X_``, ``scores_``, ``best_index_``, ``best_params_`` and
+        ``best_score_``.
 
     Examples
     --------
@@ -143,23 +151,12 @@ class BayesOptimizer(Strategy):
     def __init__(self, space, *, n_initial_points: int = 10, acquisition: str = "lcb",
                  xi: float = 0.0, kappa: float = 1.96, random_fraction: float = 0.25,
                  n_candidates: int = 1000, random_state=None):
-        for name, value, low in (("n_initial_points", n_initial_points, 1),
-                                 ("n_candidates", n_candidates, 1)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"{name} must be an int, got {value!r}.")
-            if value < low:
-                raise ValueError(f"{name} must be >= {low}, got {value!r}.")
-        if acquisition not in ACQUISITIONS:
-            raise ValueError(
-                f"acquisition must be one of {sorted(ACQUISITIONS)}, got {acquisition!r}."
-            )
+        check_int("n_initial_points", n_initial_points, 1)
+        check_int("n_candidates", n_candidates, 1)
+        check_option("acquisition", acquisition, sorted(ACQUISITIONS))
         for name, value in (("xi", xi), ("kappa", kappa), ("random_fraction", random_fraction)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a real number, got {value!r}.")
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be finite and >= 0, got {value!r}.")
-        if random_fraction >= 1:
-            raise ValueError(f"random_fraction must be < 1, got {random_fraction!r}.")
+            check_real(name, value, lambda v: v >= 0, "finite and >= 0")
+        check("random_fraction", random_fraction, random_fraction < 1, "< 1")
         super().__init__(space, random_state=random_state)
         self.n_initial_points = int(n_initial_points)
         self.acquisition = acquisition
@@ -169,6 +166,192 @@ class BayesOptimizer(Strategy):
         self.n_candidates = int(n_candidates)
         self._theta = None
         self.gp_ = None
+
+    # -- the surrogate's predictions ---------------------------------------------------
+
+    def predict(self, params, return_std=False):
+        """The surrogate's predicted score of parameter dicts (greater is better).
+
+        The Gaussian process models the losses as this optimiser transforms them
+        (negated scores, a failure imputed with the worst loss, then power-transformed
+        and standardised): at a point ``x`` its posterior is
+        ``N(mu(x), sigma(x)**2)`` on that scale. The prediction maps it back to
+        the units of the scores told through ``g``, the piecewise-linear interpolation
+        of the scores told against their transformed losses (non-increasing, and
+        constant beyond the best and the worst score told)::
+
+            score(x) = g(mu(x))
+            std(x)   = (g(mu(x) - sigma(x)) - g(mu(x) + sigma(x))) / 2
+
+        As ``g`` is monotone, ``score`` is the median of the surrogate's predictive
+        distribution of the score, and ``std`` half the width of its central 68%
+        interval ``[g(mu + sigma), g(mu - sigma)]``: the GP's standard deviation in
+        score units where ``g`` is linear. Both stay within the range of the scores
+        told: ``score`` between the worst and the best, ``std`` at most half their
+        difference.
+
+        Nothing about the optimiser changes. The surrogate fitted for the latest
+        proposal (``gp_``) answers when it was fitted to every score told so far;
+        otherwise a new one is fitted the way a proposal would fit it and then
+        discarded, so that ``gp_``, the random state and every later proposal are
+        the same as if this method had never been called.
+
+        Parameters
+        ----------
+        params : list of dict
+            ``n_points`` points of the search space, such as :meth:`ask` returns or
+            :meth:`tell` accepts.
+        return_std : bool, default=False
+            Whether to return ``std`` as well.
+
+        Returns
+        -------
+        score : ndarray of shape (n_points,)
+            The predicted score of each point, ``g(mu(x))``.
+        std : ndarray of shape (n_points,)
+            Its uncertainty in score units, as above; only with ``return_std=True``.
+
+        Raises
+        ------
+        ValueError
+            If no finite score has been told yet, or a dict is not a point of the
+            space.
+        TypeError
+            If ``params`` is not a list of dicts.
+
+        See Also
+        --------
+        predict_unit : The same for unit points of :attr:`space`.
+
+        Examples
+        --------
+        >>> from skhpo.space import Real
+        >>> from skhpo.strategies import BayesOptimizer
+        >>> opt = BayesOptimizer({"x": Real(-2.0, 2.0)}, random_state=0)
+        >>> xs = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
+        >>> opt.tell([{"x": x} for x in xs], [-x**2 for x in xs])
+        >>> score, std = opt.predict([{"x": 0.0}, {"x": 1.5}], return_std=True)
+        >>> score.shape, std.shape
+        ((2,), (2,))
+        >>> bool(score[0] > score[1])
+        True
+        """
+        self._check_observed()
+        if isinstance(params, Mapping):
+            raise TypeError("params must be a list of dicts, got a single dict.")
+        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"params must be a list of dicts, got {type(params).__name__}."
+            )
+        params = list(params)
+        U = np.zeros((len(params), self.space.n_coords))
+        for i, p in enumerate(params):
+            if not isinstance(p, Mapping):
+                raise TypeError(
+                    f"params must be a list of dicts; params[{i}] is a "
+                    f"{type(p).__name__} (unit points go to predict_unit)."
+                )
+            try:
+                U[i] = self.space.encode(p)
+            except ValueError as exc:
+                raise ValueError(f"params[{i}]: {exc}") from None
+        return self._predict_points(U, return_std)
+
+    def predict_unit(self, U, return_std=False):
+        """The surrogate's predicted score of unit points (greater is better).
+
+        :meth:`predict` for points given by their unit-cube coordinates
+        (:class:`~skhpo.space.SearchSpace`'s, as :attr:`Strategy.X_` holds them),
+        snapped to points of the space first (``space.snap``): no parameter dicts to
+        build, for many points at once. The same scale and the same guarantee: the
+        optimiser does not change.
+
+        Parameters
+        ----------
+        U : array-like of shape (n_points, space.n_coords)
+            Unit points, every coordinate in ``[0, 1]``.
+        return_std : bool, default=False
+            Whether to return ``std`` as well.
+
+        Returns
+        -------
+        score : ndarray of shape (n_points,)
+            The predicted score of each point.
+        std : ndarray of shape (n_points,)
+            Its uncertainty in score units (see :meth:`predict`); only with
+            ``return_std=True``.
+
+        Raises
+        ------
+        ValueError
+            If no finite score has been told yet, or ``U`` has the wrong shape or
+            values outside ``[0, 1]``.
+        TypeError
+            If ``U`` does not hold numbers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skhpo.space import Real
+        >>> from skhpo.strategies import BayesOptimizer
+        >>> opt = BayesOptimizer({"x": Real(-2.0, 2.0)}, random_state=0)
+        >>> xs = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
+        >>> opt.tell([{"x": x} for x in xs], [-x**2 for x in xs])
+        >>> U = np.linspace(0.0, 1.0, 5)[:, None]  # x = -2, -1, 0, 1, 2
+        >>> opt.predict_unit(U).shape
+        (5,)
+        """
+        self._check_observed()
+        try:
+            U = np.asarray(U, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"U must be an array of unit points (numbers), got {type(U).__name__}."
+            ) from None
+        n_coords = self.space.n_coords
+        if U.ndim != 2 or U.shape[1] != n_coords:
+            raise ValueError(
+                f"U must be a 2-D array of shape (n_points, {n_coords}), got shape "
+                f"{U.shape}."
+            )
+        if not (np.all(np.isfinite(U)) and np.all((U >= 0) & (U <= 1))):
+            raise ValueError("U must lie in the unit cube: every coordinate finite and "
+                             "in [0, 1].")
+        return self._predict_points(self.space.snap(U), return_std)
+
+    def _check_observed(self) -> None:
+        if not np.isfinite(self.scores_).any():
+            what = "no observations" if len(self.scores_) == 0 else (
+                "no successful observations (every score told is nan)")
+            raise ValueError(
+                f"This {type(self).__name__} has {what} yet: tell it some scores "
+                "before predicting."
+            )
+
+    def _predict_points(self, U: np.ndarray, return_std: bool):
+        """:meth:`predict` of snapped unit points, changing nothing in ``self``."""
+        losses = self._losses()
+        y = _warp(losses)
+        X = self._train_features()
+        F = self._query_features(U)
+        gp = self.gp_
+        current = (gp is not None and np.array_equal(gp.X_, X)
+                   and np.array_equal(gp.y_, y))
+        with single_threaded_blas():  # as in ask
+            if not current:
+                # a local fit, as _fit_surrogate would make it (self._theta is copied)
+                gp = GaussianProcess(self._theta).fit(X, y)
+            parts = [gp.predict(F[i:i + _PREDICT_CHUNK])
+                     for i in range(0, max(len(F), 1), _PREDICT_CHUNK)]
+        mean = np.concatenate([m for m, _ in parts])
+        std = np.concatenate([s for _, s in parts])
+        order = np.argsort(y)
+        to_score = (y[order], -losses[order])
+        score = np.interp(mean, *to_score)
+        if not return_std:
+            return score
+        low, high = np.interp(mean + std, *to_score), np.interp(mean - std, *to_score)
+        return score, (high - low) / 2
 
     # -- proposals -----------------------------------------------------------------
 
@@ -193,11 +376,16 @@ class BayesOptimizer(Strategy):
         out.extend(self._random_unseen(n - len(out), exclude={_key(u) for u in out}))
         return np.array(out).reshape(len(out), self.space.n_coords)
 
-    def _fit_surrogate(self):
+    def _losses(self) -> np.ndarray:
+        """The losses the surrogate models, before :func:`_warp`: negated scores, a
+        failed evaluation imputed with the worst finite loss."""
         losses = -self.scores_.copy()
         failed = ~np.isfinite(losses)
         losses[failed] = np.max(losses[~failed])
-        y = _warp(losses)
+        return losses
+
+    def _fit_surrogate(self):
+        y = _warp(self._losses())
         gp = GaussianProcess(self._theta).fit(self._train_features(), y)
         self._theta = gp.theta_
         self.gp_ = gp

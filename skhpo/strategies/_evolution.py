@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .._validation import check_int, check_real
 from ..space import Categorical
-from ._base import Strategy, _key
+from ._base import Batch, Strategy, _check_n, _key
 
 __all__ = ["EvolutionOptimizer"]
 
@@ -160,18 +160,16 @@ class EvolutionOptimizer(Strategy):
                  crossover_rate: float = 0.5, mutation_rate: float | None = None,
                  initial_sigma: float = 0.1, patience: int | None = None,
                  random_state=None):
-        _check_int("population_size", population_size, 2)
+        check_int("population_size", population_size, 2)
         if n_parents is not None:
-            _check_int("n_parents", n_parents, 1)
+            check_int("n_parents", n_parents, 1)
         if patience is not None:
-            _check_int("patience", patience, 1)
-        _check_probability("crossover_rate", crossover_rate)
+            check_int("patience", patience, 1)
+        check_real("crossover_rate", crossover_rate, _is_probability, "in [0, 1]")
         if mutation_rate is not None:
-            _check_probability("mutation_rate", mutation_rate)
-        if isinstance(initial_sigma, bool) or not isinstance(initial_sigma, numbers.Real):
-            raise TypeError(f"initial_sigma must be a real number, got {initial_sigma!r}.")
-        if not 0 < initial_sigma <= _SIGMA_MAX:
-            raise ValueError(f"initial_sigma must be in (0, 0.5], got {initial_sigma!r}.")
+            check_real("mutation_rate", mutation_rate, _is_probability, "in [0, 1]")
+        check_real("initial_sigma", initial_sigma, lambda s: 0 < s <= _SIGMA_MAX,
+                   f"in (0, {_SIGMA_MAX}]")
         super().__init__(space, random_state=random_state)
         self.population_size = int(population_size)
         self.n_parents = None if n_parents is None else int(n_parents)
@@ -194,17 +192,20 @@ class EvolutionOptimizer(Strategy):
         """Whether ``patience`` has run out."""
         return self.patience is not None and self.n_stale_ >= self.patience
 
-    def ask(self, n: int = 1) -> list[dict]:
+    def ask(self, n: int = 1) -> Batch:
         """Propose one generation of up to ``n`` new, distinct parameter dicts (none once
-        ``patience`` has run out)."""
+        ``patience`` has run out); its :attr:`~Batch.columns` hold its ``generation``
+        (0 for the initial design)."""
         if self.stopped_:
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"n must be a positive int, got {n!r}.")
-            return []
+            _check_n(n)
+            return Batch()
         params = super().ask(n)
         if params:
             self.n_generations_ += 1
         return params
+
+    def _columns(self, n):
+        return {"generation": [self.n_generations_] * n}
 
     # -- proposals -----------------------------------------------------------------
 
@@ -363,15 +364,5 @@ class EvolutionOptimizer(Strategy):
             self.n_stale_ += 1
 
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}.")
-
-
-def _check_probability(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}.")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
+def _is_probability(p) -> bool:
+    return 0.0 <= p <= 1.0

@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_int, check_option, check_real
 from ..space import SearchSpace
-from ._base import Strategy, seeded_rng
+from ._base import Batch, Strategy, _check_n, _key
 from ._bayes import BayesOptimizer
 
 SAMPLERS = ("random", "bayes")
@@ -66,20 +68,9 @@ class Bracket:
         return int(sum(n * r for n, r in zip(self.n_candidates, self.n_resources)))
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}.")
-    return int(value)
-
-
 def _check_eta(eta):
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real):
-        raise TypeError(f"eta must be a real number, got {eta!r}.")
-    if not (math.isfinite(eta) and eta > 1):
-        raise ValueError(f"eta must be a finite number > 1, got {eta!r}.")
-    return float(eta) if not isinstance(eta, numbers.Integral) else int(eta)
+    check_real("eta", eta, lambda e: e > 1, "a finite number > 1")
+    return int(eta) if isinstance(eta, numbers.Integral) else float(eta)
 
 
 def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Bracket]:
@@ -122,8 +113,8 @@ def hyperband_brackets(min_resources: int, max_resources: int, eta=3) -> list[Br
     1 (8, 2) (27, 81)
     0 (5,) (81,)
     """
-    min_resources = _check_positive_int("min_resources", min_resources)
-    max_resources = _check_positive_int("max_resources", max_resources)
+    min_resources = check_int("min_resources", min_resources, 1)
+    max_resources = check_int("max_resources", max_resources, 1)
     eta = _check_eta(eta)
     if min_resources > max_resources:
         raise ValueError(
@@ -164,9 +155,12 @@ def _resources(min_resources, max_resources, eta, s) -> tuple:
     return tuple(_resource(min_resources, max_resources, eta, s - i) for i in range(s + 1))
 
 
-@dataclass(frozen=True)
-class Rung:
-    """What :meth:`HyperbandOptimizer.ask` hands out: candidates and their resource.
+class Rung(Batch):
+    """What :meth:`HyperbandOptimizer.ask` hands out: a :class:`Batch` of candidates
+    that all get the same resource.
+
+    Its :attr:`~Batch.columns` are ``bracket``, ``iter`` (the rung) and
+    ``n_resources``, one value per candidate.
 
     Attributes
     ----------
@@ -182,11 +176,19 @@ class Rung:
         The candidates.
     """
 
-    bracket: int
-    s: int
-    rung: int
-    n_resources: int
-    params: list
+    def __init__(self, bracket: int, s: int, rung: int, n_resources: int, params):
+        params = list(params)
+        n = len(params)
+        super().__init__(params, n_resources=n_resources,
+                         columns={"bracket": [bracket] * n, "iter": [rung] * n,
+                                  "n_resources": [n_resources] * n})
+        self.bracket = bracket
+        self.s = s
+        self.rung = rung
+
+    def __repr__(self) -> str:
+        return (f"Rung(bracket={self.bracket}, s={self.s}, rung={self.rung}, "
+                f"n_resources={self.n_resources}, params={list(self)!r})")
 
 
 class _PriorSampler(Strategy):
@@ -254,11 +256,12 @@ class _FidelityBayes(BayesOptimizer):
         return np.column_stack([F, np.ones(len(F))])
 
 
-class HyperbandOptimizer:
+class HyperbandOptimizer(Strategy):
     """Ask/tell Hyperband over a search space and a resource.
 
-    Each :meth:`ask` returns the next :class:`Rung`: candidates to evaluate with a given
-    resource; :meth:`tell` takes their scores (greater is better; ``nan`` = failed).
+    Each :meth:`ask` returns the next :class:`Rung`: a :class:`Batch` of candidates to
+    evaluate with a given resource; :meth:`tell` takes the rung back with their scores
+    (greater is better; ``nan`` = failed).
     Within a bracket, the best ``n_candidates[i + 1]`` of rung ``i`` (never a failed
     one) move on to rung ``i + 1``. Brackets run from the most exploratory to the least
     and start again from the most exploratory once all ``s_max + 1`` have run.
@@ -288,11 +291,14 @@ class HyperbandOptimizer:
 
     Attributes
     ----------
+    space : SearchSpace
     brackets_ : list of Bracket
         One Hyperband iteration's brackets (:func:`hyperband_brackets`).
     params_ : list of dict
         Every candidate told so far, in order (a candidate promoted twice appears at
         each of its rungs).
+    X_ : ndarray of shape (n_told, space.n_coords)
+        The unit point of each entry of ``params_``.
     resources_ : ndarray of int
         The resource of each entry of ``params_``.
     scores_ : ndarray of float
@@ -316,26 +322,24 @@ class HyperbandOptimizer:
     >>> opt = HyperbandOptimizer({"x": Real(0, 1)}, min_resources=1, max_resources=9,
     ...                          random_state=0)
     >>> while (rung := opt.ask()) is not None:
-    ...     opt.tell([-abs(p["x"] - 0.3) - 1 / rung.n_resources for p in rung.params])
+    ...     opt.tell(rung, [-abs(p["x"] - 0.3) - 1 / rung.n_resources for p in rung])
     >>> sorted(set(opt.resources_.tolist()))
     [1, 3, 9]
     """
 
     def __init__(self, space, *, min_resources: int, max_resources: int, eta=3,
                  n_brackets=None, sampler: str = "random", random_state=None):
-        self.space = SearchSpace.from_user(space)
+        space = SearchSpace.from_user(space)
         self.brackets_ = hyperband_brackets(min_resources, max_resources, eta)
         self.min_resources = int(min_resources)
         self.max_resources = int(max_resources)
         self.eta = eta
         if n_brackets is not None:
-            n_brackets = _check_positive_int("n_brackets", n_brackets)
+            n_brackets = check_int("n_brackets", n_brackets, 1)
         self.n_brackets = n_brackets
-        if sampler not in SAMPLERS:
-            raise ValueError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}.")
+        check_option("sampler", sampler, SAMPLERS)
         self.sampler = sampler
-        self.random_state = random_state
-        self._rng = seeded_rng(random_state)
+        super().__init__(space, random_state=random_state)
         self.params_: list = []
         self.resources_ = np.zeros(0, dtype=int)
         self.scores_ = np.zeros(0)
@@ -357,15 +361,33 @@ class HyperbandOptimizer:
         k = len(self.brackets_)
         return [self.brackets_[i % k] for i in range(self.n_brackets_total)]
 
+    def planned_batches(self, n_total=None, batch_size=None) -> int:
+        """The rungs of :meth:`schedule`: the batches a whole run asks (the arguments
+        are ignored: the schedule fixes every rung's size)."""
+        return sum(b.s + 1 for b in self.schedule())
+
     # -- ask / tell --------------------------------------------------------------------
 
-    def ask(self) -> Rung | None:
+    def ask(self, n: int | None = None) -> Rung | None:
         """The next rung to evaluate, or ``None`` once every bracket has run.
 
-        Asking again before :meth:`tell` returns the same rung.
+        Asking again before :meth:`tell` returns the same rung. ``n``, if given, is the
+        most candidates the caller can take at once: a rung is never split, so a rung
+        larger than ``n`` is refused (and handed out by the next ``ask``).
         """
-        if self._current is not None:
-            return self._current
+        if n is not None:
+            _check_n(n)
+        if self._current is None:
+            self._current = self._next_rung()
+        rung = self._current
+        if n is not None and rung is not None and len(rung) > n:
+            raise ValueError(
+                f"The next rung holds {len(rung)} candidates, more than n={n}: a rung "
+                "is evaluated whole. Call ask() without n."
+            )
+        return rung
+
+    def _next_rung(self) -> Rung | None:
         if self._survivors:
             bracket = self.schedule()[self.n_brackets_ - 1]
             params = self._survivors
@@ -380,12 +402,12 @@ class HyperbandOptimizer:
         i = self._rung_index
         # the caller gets copies: filling in the resource, say, changes nothing here
         self._kept_params = [dict(p) for p in params]
-        self._current = Rung(self.n_brackets_ - 1, bracket.s, i, bracket.n_resources[i],
-                             [dict(p) for p in params])
-        return self._current
+        return Rung(self.n_brackets_ - 1, bracket.s, i, bracket.n_resources[i],
+                    [dict(p) for p in params])
 
-    def tell(self, scores, failed=None) -> None:
-        """Record the scores of the rung last asked (in its order).
+    def tell(self, params, scores, failed=None) -> None:
+        """Record the scores of the rung last asked: ``params`` is that rung (its
+        candidates, in its order), ``scores`` theirs.
 
         ``nan`` (or ``-inf``) marks a failed evaluation; so does ``failed`` (booleans,
         one per candidate) for failures scored with a number, which are recorded as
@@ -395,10 +417,17 @@ class HyperbandOptimizer:
         rung = self._current
         if rung is None:
             raise RuntimeError("tell() called with no rung pending: call ask() first.")
+        if isinstance(params, Mapping):
+            raise TypeError("params must be a list of dicts, got a single dict.")
         scores = np.asarray(scores, dtype=float).reshape(-1)
-        if len(scores) != len(rung.params):
+        if len(scores) != len(rung):
             raise ValueError(
-                f"Expected {len(rung.params)} scores for this rung, got {len(scores)}."
+                f"Expected {len(rung)} scores for this rung, got {len(scores)}."
+            )
+        if len(params) != len(rung):
+            raise ValueError(
+                f"params must be the rung last asked, whose {len(rung)} candidates "
+                f"are scored; got {len(params)} params."
             )
         if np.isposinf(scores).any():
             raise ValueError("scores must not be +inf.")
@@ -414,6 +443,9 @@ class HyperbandOptimizer:
         scores = np.where(bad, np.nan, scores)
         kept = self._kept_params  # as handed out, whatever the caller did to them
         self.params_.extend(dict(p) for p in kept)
+        U = np.array([self.space.encode(p) for p in kept]).reshape(len(kept), -1)
+        self.X_ = np.vstack([self.X_, U])
+        self._told_keys.update(_key(u) for u in U)
         self.resources_ = np.concatenate(
             [self.resources_, np.full(len(scores), rung.n_resources, dtype=int)]
         )

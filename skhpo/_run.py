@@ -1,0 +1,346 @@
+"""One fit of a skhpo search: its state, and the one ask -> evaluate -> tell loop.
+
+``*SearchCV.fit`` makes a :class:`SearchRun` holding everything that lives for one fit
+(the space, the seed, the checkpoint's journal, the folds, the failure log), and
+``_run_search`` hands it the strategy::
+
+    run = SearchRun.of(self)
+    run.search_loop(evaluate_candidates, strategy, n_total=..., batch_size=...)
+
+Each turn of the loop asks the strategy for a :class:`~skhpo.strategies.Batch`, turns it
+into candidates and a splitter (a Hyperband rung's resource), evaluates them over the
+folds in one parallel call (or replays them from the checkpoint), and tells the strategy
+their scores. Everything scikit-learn computes stays scikit-learn's: the evaluation is
+its ``evaluate_candidates``, read and written through the seam's
+:class:`~skhpo._sklearn_compat.Bookkeeping`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.exceptions import FitFailedWarning
+
+from ._sklearn_compat import Bookkeeping, warn_or_raise_about_fit_failures
+
+_RUN: contextvars.ContextVar = contextvars.ContextVar("skhpo_run", default=None)
+
+
+def listed_splits(splits) -> list:
+    """The ``(train, test)`` pairs a splitter yields, read once, as arrays."""
+    return [(np.asarray(train), np.asarray(test)) for train, test in splits]
+
+
+def _rows(columns: dict, start: int, stop: int) -> dict:
+    """The rows ``start:stop`` of extra ``cv_results_`` columns."""
+    return {k: list(v)[start:stop] for k, v in columns.items()}
+
+
+def failures_note(failed) -> str:
+    """``" (k failed)"`` for a verbose line, when ``k`` candidates had a failed fit."""
+    return f" ({int(np.sum(failed))} failed)" if np.any(failed) else ""
+
+
+class SplitOnce:
+    """``cv``, split once per search: the folds of the first call to :meth:`split`
+    are those of every later call.
+
+    scikit-learn's ``evaluate_candidates`` calls ``split`` once per call, and
+    ``RandomizedSearchCV`` makes a single call, so a splitter that shuffles without a
+    ``random_state`` gives all its candidates one set of folds. A search that makes one
+    call per batch gives every batch those same folds through this wrapper, so that
+    candidates are compared on the same folds.
+    """
+
+    def __init__(self, cv):
+        self.cv = cv
+        self._splits = None
+
+    def get_n_splits(self, X=None, y=None, groups=None, **kwargs):
+        if self._splits is not None:
+            return len(self._splits)
+        return self.cv.get_n_splits(X, y, groups, **kwargs)
+
+    def split(self, X, y=None, **kwargs):
+        if self._splits is None:
+            self._splits = listed_splits(self.cv.split(X, y, **kwargs))
+        return iter(self._splits)
+
+
+class SearchRun:
+    """Everything one ``fit`` of a skhpo search holds, and its search loop.
+
+    Made by the search's ``fit`` and active (:meth:`active`) while scikit-learn's
+    ``BaseSearchCV.fit`` runs, so that ``_run_search`` and ``_select_best_index``, which
+    scikit-learn calls with fixed signatures, find it (:meth:`of`); nothing of it is
+    kept on the search.
+
+    Parameters
+    ----------
+    search : _SkhpoSearchCV
+        The search being fitted.
+    space : SearchSpace
+        Its checked ``param_distributions``.
+    seed : int, RandomState or None
+        What seeds its strategy (the checkpoint's, when resuming).
+    journal : Journal or None
+        The open checkpoint.
+    n_splits : int or None
+        The number of folds, with a checkpoint (each recorded batch is checked
+        against it).
+    cv : splitter or None
+        The splitter each batch is evaluated with, unless the search's
+        ``_candidates`` gives one of its own.
+    n_samples : int
+        Samples in ``X``.
+    """
+
+    def __init__(self, search, *, space, seed, journal=None, n_splits=None, cv=None,
+                 n_samples=None):
+        self.search = search
+        self.space = space
+        self.seed = seed
+        self.journal = journal
+        self.n_splits = n_splits
+        self.cv = cv
+        self.n_samples = n_samples
+        self.row_failed: list = []  # per cv_results_ row: whether a fit failed
+        self.results_at_end: dict | None = None  # for partial_results_ if refit fails
+        self.book: Bookkeeping | None = None
+        self._pending = None  # a batch under way: (done, its more_results, start)
+
+    @contextmanager
+    def active(self):
+        """Within the block, :meth:`of` finds this run for its search."""
+        token = _RUN.set(self)
+        try:
+            yield self
+        finally:
+            _RUN.reset(token)
+
+    @classmethod
+    def of(cls, search) -> SearchRun | None:
+        """The run of ``search``'s ``fit`` under way in this context, if any."""
+        run = _RUN.get()
+        return run if run is not None and run.search is search else None
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def search_loop(self, evaluate_candidates, strategy, *, n_total=None,
+                    batch_size=None, callback_ctx=None, prepare=None) -> int:
+        """Ask ``strategy`` for a batch (of ``batch_size``, or as it plans them when
+        ``None``), evaluate it over the folds in one parallel call, tell the strategy
+        its scores; until ``n_total`` candidates are done, or the strategy has no more.
+        Returns the number of candidates evaluated.
+
+        ``prepare(batch)`` returns the parameters to evaluate for a batch and the
+        splitter to evaluate them with (``None``: scikit-learn's own); by default the
+        batch's parameters as they are, with :attr:`cv`.
+        """
+        search = self.search
+        n_batches = strategy.planned_batches(n_total, batch_size)
+        with self._searching(evaluate_candidates, callback_ctx, n_batches) as search_ctx:
+            done = i = 0
+            while n_total is None or done < n_total:
+                asked = None if batch_size is None else min(batch_size, n_total - done)
+                batch = strategy.ask() if asked is None else strategy.ask(asked)
+                if not batch:
+                    break
+                candidates, cv = ((list(batch), self.cv) if prepare is None
+                                  else prepare(batch))
+                columns = dict(batch.columns)
+                if "iter" not in columns:
+                    columns = {"iter": [i] * len(batch), **columns}
+                scores, key, failed = self._evaluate_batch(
+                    candidates, batch, search_ctx=search_ctx, more_results=columns,
+                    cv=cv)
+                told = self._for_strategy(scores, key, failed)
+                strategy.tell(batch, told)
+                done += len(batch)
+                search._report_batch(strategy, batch, i, scores=scores, failed=failed,
+                                     key=key, done=done, n_total=n_total)
+                i += 1
+                if asked is not None and len(batch) < asked:
+                    break  # the strategy found no more unseen points
+        return done
+
+    @contextmanager
+    def _searching(self, evaluate_candidates, callback_ctx, n_batches: int):
+        """Failure isolation for the whole search, the results so far on interruption,
+        and scikit-learn's "search" callback task (``None`` where scikit-learn has no
+        callbacks).
+
+        Fits that fail are recorded with ``error_score``. scikit-learn's warnings of
+        failed fits and of non-finite scores come once, at the end, for the whole search
+        (as after ``RandomizedSearchCV``'s one batch), and only a search in which every
+        fit failed raises. If the search is interrupted (``KeyboardInterrupt``, or an
+        error with ``error_score="raise"``), the results of every batch completed so
+        far, and of every candidate of the interrupted batch whose splits were all
+        done, stay in ``partial_results_``.
+        """
+        search = self.search
+        search_ctx = None
+        if callback_ctx is not None:
+            search_ctx = callback_ctx.subcontext(
+                task_name="search", max_subtasks=n_batches
+            ).call_on_fit_task_begin(estimator=search)
+        book = self.book = Bookkeeping(search, evaluate_candidates)
+        searched = False
+        try:
+            yield search_ctx
+            searched = True
+            book.finish()
+            self.results_at_end = book.results
+        except BaseException:
+            results = book.results
+            done, more, start = self._pending or ([], {}, None)
+            if book.n_outputs != start:
+                done = []  # scikit-learn holds them already (or there are none)
+            try:
+                # every evaluation scikit-learn holds, formatted or not yet, and the
+                # done candidates of a batch cut short
+                results = book.results_with([params for params, _ in done],
+                                            [o for _, outputs in done for o in outputs],
+                                            _rows(more, 0, len(done))) or results
+            except Exception:  # keep what the completed batches hold
+                pass
+            if results:
+                search.partial_results_ = results
+            if not searched:
+                errors = book.fit_errors
+                if len(errors) == book.n_outputs:
+                    # the cut batch's errors are not logged yet (scikit-learn logs a
+                    # batch's just before adding its outputs)
+                    errors = [*errors,
+                              *(o["fit_error"] for _, outputs in done for o in outputs)]
+                self._warn_of_interrupted(errors)
+            raise
+        if search_ctx is not None:
+            search_ctx.call_on_fit_task_end(estimator=search)
+
+    def _warn_of_interrupted(self, fit_errors: list) -> None:
+        """The warnings of a search cut short, for what ``partial_results_`` holds:
+        its failed fits and non-finite scores. Never raises: what the caller sees is the
+        interruption, whatever the warnings filters."""
+        error_score = self.search.error_score
+        try:
+            n_failed = sum(e is not None for e in fit_errors)
+            if n_failed and n_failed == len(fit_errors):
+                first = next(e for e in fit_errors if e is not None)
+                warnings.warn(
+                    f"\nAll {n_failed} fits before the interruption failed; "
+                    "partial_results_ records them with "
+                    f"error_score={error_score!r}. The first error:\n{first}",
+                    FitFailedWarning,
+                )
+            elif n_failed:
+                warn_or_raise_about_fit_failures(fit_errors, error_score)
+            self.book.issue_nonfinite_warnings()
+        except Exception:  # a filter that turns these warnings into errors
+            pass
+
+    # -- one batch ----------------------------------------------------------------------
+
+    def _evaluate_batch(self, candidates, batch, *, search_ctx, more_results, cv=None):
+        """Fit and score ``candidates`` (the search's form of the strategy's ``batch``)
+        over the folds in one parallel call, or replay them from the checkpoint.
+
+        Each candidate's outputs are kept as soon as all its splits, and those of the
+        candidates before it in the batch, are done (in the checkpoint, as a part line,
+        but for the last, which the batch line records), so an interruption loses only
+        the candidates under way or done out of order (and, with a joblib backend that
+        cannot stream, the whole batch).
+
+        Returns the objective of each candidate, the objective's name, and which
+        candidates had a failed fit.
+        """
+        book, journal = self.book, self.journal
+        n_logged = len(book.fit_errors)
+        first = 0  # the first candidate to evaluate
+        points = None
+        if journal is not None:
+            # unit points of the strategy's batch (a rung's without its resource): what
+            # a checkpoint compares on resume
+            points = np.array([self.space.encode(p) for p in batch]).reshape(len(batch), -1)
+            record = journal.next_record()
+            if record is not None:
+                journal.check_batch(record, points, more_results,
+                                    n_fits=len(batch) * self.n_splits)
+                results = book.replay(candidates, record["out"], more_results)
+                return self._batch_summary(results, candidates, book.fit_errors[n_logged:])
+            start = book.n_outputs
+            part = journal.take_part()
+            if part is not None:
+                # the candidates an interruption left done: the batch's first ones,
+                # replayed, not refitted
+                first = len(part["params"])
+                done_more = _rows(more_results, 0, first)
+                journal.check_batch(part, points[:first], done_more,
+                                    n_fits=first * self.n_splits)
+                results = book.replay(candidates[:first], part["out"], done_more)
+        if first < len(candidates):
+            results = self._evaluate_rows(candidates, first, search_ctx, more_results, cv,
+                                          points)
+        if journal is not None:
+            journal.append(candidates, points, more_results, book.outputs(start))
+        return self._batch_summary(results, candidates, book.fit_errors[n_logged:])
+
+    def _evaluate_rows(self, candidates, first, search_ctx, more_results, cv, points):
+        """One ``evaluate_candidates`` call for ``candidates[first:]``, each candidate
+        kept as soon as its splits are done (with a journal, as a part line; ``points``
+        are the batch's, or ``None`` without one)."""
+        search, journal = self.search, self.journal
+        rows = candidates[first:]
+        more = _rows(more_results, first, len(candidates))
+        batch_ctx = None
+        if search_ctx is not None:
+            batch_ctx = search_ctx.subcontext(
+                task_name=search._batch_label,
+                max_subtasks=len(rows) * search.n_splits_,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=search)
+        done = []  # (candidate, its outputs) as each completes
+        # for partial_results_, until scikit-learn adds the batch to its outputs
+        self._pending = (done, more, self.book.n_outputs)
+
+        def keep(j, outputs):
+            done.append((rows[j], list(outputs)))
+            i = first + j
+            if journal is not None and i < len(candidates) - 1:
+                journal.append_part(i, [candidates[i]], points[i:i + 1],
+                                    _rows(more_results, i, i + 1), outputs)
+
+        results = self.book.evaluate(rows, more_results=more, cv=cv,
+                                     callback_ctx=batch_ctx, on_candidate=keep)
+        self._pending = None
+        if batch_ctx is not None:
+            batch_ctx.call_on_fit_task_end(estimator=search)
+        return results
+
+    def _batch_summary(self, results, candidates, errors):
+        key = self.search._objective_key(results)
+        scores = np.asarray(results[key][-len(candidates):], dtype=float)
+        failed = np.array([e is not None for e in errors], dtype=bool)
+        failed = failed.reshape(len(candidates), -1).any(axis=1)
+        self.row_failed.extend(failed.tolist())
+        return scores, key, failed
+
+    def _for_strategy(self, scores, key, failed) -> np.ndarray:
+        """The scores a strategy is told: ``nan`` for a failed fit, whatever
+        ``error_score`` recorded (a number could draw the search to where fits fail),
+        and for ``+inf``, which ``cv_results_`` keeps, as scikit-learn's searches do,
+        but no strategy can learn from."""
+        infinite = np.isposinf(scores)
+        n_infinite = int((infinite & ~failed).sum())
+        if n_infinite:
+            warnings.warn(
+                f"{n_infinite} candidate(s) of this batch scored +inf on "
+                f"{key[len('mean_test_'):]!r}: cv_results_ records +inf, and "
+                f"{type(self.search).__name__} treats them as failed evaluations when "
+                "choosing what to evaluate next. Check the scoring.",
+                UserWarning,
+            )
+        return np.where(failed | infinite, np.nan, scores)
