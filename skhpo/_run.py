@@ -18,13 +18,11 @@ its ``evaluate_candidates``, read and written through the seam's
 from __future__ import annotations
 
 import contextvars
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from sklearn.exceptions import FitFailedWarning
 
-from ._sklearn_compat import Bookkeeping, warn_or_raise_about_fit_failures
+from ._sklearn_compat import Bookkeeping
 
 _RUN: contextvars.ContextVar = contextvars.ContextVar("skhpo_run", default=None)
 
@@ -92,8 +90,8 @@ class SearchRun:
         The number of folds, with a checkpoint (each recorded batch is checked
         against it).
     cv : splitter or None
-        The splitter each batch is evaluated with, unless the search's
-        ``_candidates`` gives one of its own.
+        The splitter each batch is evaluated with, unless :meth:`search_loop`'s
+        ``prepare`` gives one of its own.
     n_samples : int
         Samples in ``X``.
     """
@@ -157,7 +155,7 @@ class SearchRun:
                 scores, key, failed = self._evaluate_batch(
                     candidates, batch, search_ctx=search_ctx, more_results=columns,
                     cv=cv)
-                told = self._for_strategy(scores, key, failed)
+                told = search._for_strategy(scores, key, failed)
                 strategy.tell(batch, told)
                 done += len(batch)
                 search._report_batch(strategy, batch, i, scores=scores, failed=failed,
@@ -216,31 +214,10 @@ class SearchRun:
                     # batch's just before adding its outputs)
                     errors = [*errors,
                               *(o["fit_error"] for _, outputs in done for o in outputs)]
-                self._warn_of_interrupted(errors)
+                search._warn_of_interrupted(errors, book)
             raise
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=search)
-
-    def _warn_of_interrupted(self, fit_errors: list) -> None:
-        """The warnings of a search cut short, for what ``partial_results_`` holds:
-        its failed fits and non-finite scores. Never raises: what the caller sees is the
-        interruption, whatever the warnings filters."""
-        error_score = self.search.error_score
-        try:
-            n_failed = sum(e is not None for e in fit_errors)
-            if n_failed and n_failed == len(fit_errors):
-                first = next(e for e in fit_errors if e is not None)
-                warnings.warn(
-                    f"\nAll {n_failed} fits before the interruption failed; "
-                    "partial_results_ records them with "
-                    f"error_score={error_score!r}. The first error:\n{first}",
-                    FitFailedWarning,
-                )
-            elif n_failed:
-                warn_or_raise_about_fit_failures(fit_errors, error_score)
-            self.book.issue_nonfinite_warnings()
-        except Exception:  # a filter that turns these warnings into errors
-            pass
 
     # -- one batch ----------------------------------------------------------------------
 
@@ -327,20 +304,3 @@ class SearchRun:
         failed = failed.reshape(len(candidates), -1).any(axis=1)
         self.row_failed.extend(failed.tolist())
         return scores, key, failed
-
-    def _for_strategy(self, scores, key, failed) -> np.ndarray:
-        """The scores a strategy is told: ``nan`` for a failed fit, whatever
-        ``error_score`` recorded (a number could draw the search to where fits fail),
-        and for ``+inf``, which ``cv_results_`` keeps, as scikit-learn's searches do,
-        but no strategy can learn from."""
-        infinite = np.isposinf(scores)
-        n_infinite = int((infinite & ~failed).sum())
-        if n_infinite:
-            warnings.warn(
-                f"{n_infinite} candidate(s) of this batch scored +inf on "
-                f"{key[len('mean_test_'):]!r}: cv_results_ records +inf, and "
-                f"{type(self.search).__name__} treats them as failed evaluations when "
-                "choosing what to evaluate next. Check the scoring.",
-                UserWarning,
-            )
-        return np.where(failed | infinite, np.nan, scores)

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 
@@ -25,6 +26,7 @@ from ._sklearn_compat import (
     Interval,
     held_warnings,
     num_samples,
+    warn_or_raise_about_fit_failures,
 )
 from ._validation import refuse_bools
 from .space import Categorical, SearchSpace
@@ -212,7 +214,11 @@ class _SkhpoSearchCV(BaseSearchCV):
             fingerprint, details = self._fingerprint(space, X, y, params, splits)
             journal = Journal.open(self.checkpoint, type(self).__name__, fingerprint,
                                    seed_to_json(self.random_state), details=details)
-            seed = seed_from_json(journal.seed)
+            try:
+                seed = seed_from_json(journal.seed)
+            except BaseException:
+                journal.close()  # the caller closes only the run's
+                raise
         return SearchRun(self, space=space, seed=seed, journal=journal,
                          n_splits=n_splits, cv=cv, n_samples=_n_samples(X))
 
@@ -304,6 +310,43 @@ class _SkhpoSearchCV(BaseSearchCV):
         return next(k for k in results if k.startswith("mean_test_"))
 
     # -- the loop's hooks --------------------------------------------------------------
+
+    def _for_strategy(self, scores, key, failed) -> np.ndarray:
+        """The scores a strategy is told: ``nan`` for a failed fit, whatever
+        ``error_score`` recorded (a number could draw the search to where fits fail),
+        and for ``+inf``, which ``cv_results_`` keeps, as scikit-learn's searches do,
+        but no strategy can learn from."""
+        infinite = np.isposinf(scores)
+        n_infinite = int((infinite & ~failed).sum())
+        if n_infinite:
+            warnings.warn(
+                f"{n_infinite} candidate(s) of this batch scored +inf on "
+                f"{key[len('mean_test_'):]!r}: cv_results_ records +inf, and "
+                f"{type(self).__name__} treats them as failed evaluations when "
+                "choosing what to evaluate next. Check the scoring.",
+                UserWarning,
+            )
+        return np.where(failed | infinite, np.nan, scores)
+
+    def _warn_of_interrupted(self, fit_errors: list, book) -> None:
+        """The warnings of a search cut short, for what ``partial_results_`` holds:
+        its failed fits and non-finite scores. Never raises: what the caller sees is the
+        interruption, whatever the warnings filters."""
+        try:
+            n_failed = sum(e is not None for e in fit_errors)
+            if n_failed and n_failed == len(fit_errors):
+                first = next(e for e in fit_errors if e is not None)
+                warnings.warn(
+                    f"\nAll {n_failed} fits before the interruption failed; "
+                    "partial_results_ records them with "
+                    f"error_score={self.error_score!r}. The first error:\n{first}",
+                    FitFailedWarning,
+                )
+            elif n_failed:
+                warn_or_raise_about_fit_failures(fit_errors, self.error_score)
+            book.issue_nonfinite_warnings()
+        except Exception:  # a filter that turns these warnings into errors
+            pass
 
     def _report_batch(self, strategy, batch, i, *, scores, failed, key, done,
                       n_total) -> None:

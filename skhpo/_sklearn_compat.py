@@ -19,10 +19,11 @@ these names breaks this file only. It relies on:
   that pass every call through unchanged except those of a skhpo search's own
   ``evaluate_candidates``: for these, each fit's error is recorded in the search's
   failure log (a whole search's failures are summarised once, at its end, as after
-  ``RandomizedSearchCV``'s single batch), and the warning of non-finite scores of every
-  batch but the last is withheld. Which call is the search's own is carried by a
-  context variable set only between the end of its parallel run and the end of the
-  ``evaluate_candidates`` call: never during a fit, so a search nested in the
+  ``RandomizedSearchCV``'s single batch), and the warnings of non-finite scores are
+  held back (the final results are formatted once more at the end of the search, for
+  scikit-learn to issue them once). Which call is the search's own is carried by a
+  context variable, set for the length of the ``evaluate_candidates`` call, and read
+  only once its parallel run is over: never during a fit, so a search nested in the
   estimator, in the same thread, is left alone;
 - ``sklearn.utils._param_validation`` (constraints) and ``sklearn.utils.validation.
   _num_samples``.
@@ -38,6 +39,7 @@ import warnings
 from contextlib import contextmanager
 from typing import NamedTuple
 
+import numpy as np
 import sklearn
 
 SUPPORTED = ("1.5.1", "1.10")  # from this release, up to (not including) that one
@@ -120,19 +122,28 @@ def warn_or_raise_about_fit_failures(fit_errors: list, error_score) -> None:
         _sk_warn_or_raise([{"fit_error": e} for e in fit_errors], error_score)
 
 
-# -- what the stand-ins read: the bookkeeping whose evaluate_candidates call is past its
-# parallel run (the failure check and the formatting are its), and warnings held ------
+# -- what the stand-ins read: the bookkeeping whose evaluate_candidates call is under
+# way (the failure check and the formatting after its parallel run are its), and
+# warnings held ---------------------------------------------------------------------
 
-_CHECKING: contextvars.ContextVar = contextvars.ContextVar("skhpo_checking",
-                                                           default=None)
+_EVALUATING: contextvars.ContextVar = contextvars.ContextVar("skhpo_evaluating",
+                                                             default=None)
 _HELD: contextvars.ContextVar = contextvars.ContextVar("skhpo_held", default=())
+
+
+def _checking():
+    """The bookkeeping whose batch's parallel run is over, in this context, if any:
+    what follows it, up to the end of its ``evaluate_candidates`` call, is the batch's
+    failure check and formatting."""
+    book = _EVALUATING.get()
+    return book if book is not None and book._parallel_done else None
 
 
 def _check_fit_failures(results, error_score):
     """Stands in for scikit-learn's ``_warn_or_raise_about_fit_failures``: within a
     skhpo search's ``evaluate_candidates`` call, records the batch's fit errors in its
     failure log; everywhere else, scikit-learn's check."""
-    book = _CHECKING.get()
+    book = _checking()
     if book is None:
         return _sk_warn_or_raise(results, error_score)
     book._record_failures(results)
@@ -151,10 +162,11 @@ class _Held(NamedTuple):
 class _SearchModuleWarnings:
     """Stands in for the ``warnings`` module in scikit-learn's ``_search.py``.
 
-    Every call passes through, but for one: within :func:`held_warnings`, in its
-    context (thread), ``warn`` holds the warnings whose message matches rather than
-    issuing them. The process's warnings filters are never touched, so searches in
-    other threads, and other code, are left alone.
+    Every call passes through, but for one: ``warn`` holds back the warnings of
+    non-finite scores of a skhpo search's batch, and, within :func:`held_warnings`, in
+    its context (thread), the warnings whose message matches. The process's warnings
+    filters are never touched, so searches in other threads, and other code, are left
+    alone.
     """
 
     def __init__(self, module):
@@ -164,6 +176,10 @@ class _SearchModuleWarnings:
         return getattr(self._module, name)
 
     def warn(self, message, category=None, stacklevel=1, *args, **kwargs):
+        book = _checking()
+        if book is not None and re.match(_NONFINITE, str(message)):
+            book._nonfinite_held = True
+            return None
         for pattern, held in reversed(_HELD.get()):
             if re.match(pattern, str(message)):
                 held.append(_Held(str(message), category or UserWarning))
@@ -228,8 +244,9 @@ class Bookkeeping:
     (:meth:`replay`), formats every evaluation held (:meth:`results`,
     :meth:`results_with`), and keeps the search's failure log (:attr:`fit_errors`: each
     fit's error, ``None`` for a fit that succeeded, in the order of ``all_out``) and
-    the warnings of non-finite scores of its latest formatting, for
-    :meth:`finish` to issue once, at the end of the search.
+    whether its latest formatting warned of non-finite scores, for :meth:`finish` to
+    have scikit-learn issue those warnings once, at the end of the search. A search
+    makes one per run of its loop (one per ``fit``).
 
     Parameters
     ----------
@@ -245,7 +262,10 @@ class Bookkeeping:
         self._evaluate_candidates = evaluate_candidates
         self._cells = _cells(evaluate_candidates)
         self.fit_errors: list = []
-        self._nonfinite: list = []  # held warnings of the latest formatting
+        self._parallel_done = False  # within evaluate: the batch's fits are all done
+        self._nonfinite_held = False  # a warning of non-finite scores held back
+        self._nonfinite = False  # ... by the latest formatting
+        self._last_format = None  # its arguments, when not every evaluation held
         self._score_keys = None  # what a callable scorer returns: "score" or dict keys
 
     # -- reading ------------------------------------------------------------------------
@@ -278,13 +298,20 @@ class Bookkeeping:
             kwargs["callback_ctx"] = callback_ctx
         cell = self._cells["parallel"]
         parallel = cell.cell_contents
-        cell.cell_contents = _Streamed(parallel, on_candidate or (lambda j, out: None),
-                                       self)
+        before, token = self.results, None
+        self._parallel_done = self._nonfinite_held = False
         try:
+            cell.cell_contents = _Streamed(parallel, on_candidate or (lambda j, out: None),
+                                           self)
+            token = _EVALUATING.set(self)
             return self._evaluate_candidates(candidate_params, **kwargs)
         finally:
+            if token is not None:
+                _EVALUATING.reset(token)
             cell.cell_contents = parallel
-            self._end_checking()
+            self._parallel_done = False
+            if self.results is not before:  # the batch was formatted
+                self._nonfinite, self._last_format = self._nonfinite_held, None
 
     def replay(self, candidate_params, out, more_results) -> dict:
         """Add a recorded batch to the search's results as if it had just been
@@ -302,7 +329,7 @@ class Bookkeeping:
         for key, value in more_results.items():
             all_more[key].extend(value)
         results = self._format(all_params, len(out) // len(candidate_params), all_out,
-                               all_more)
+                               all_more, held=True)
         cells["results"].cell_contents = results
         return results
 
@@ -337,42 +364,33 @@ class Bookkeeping:
     def issue_nonfinite_warnings(self) -> None:
         """Issue the warnings of non-finite scores of the latest formatting, from
         scikit-learn's own line (by formatting the same evaluations again, unheld)."""
-        if self._nonfinite and self._last_format is not None:
-            self._search._format_results(*self._last_format)
+        if not self._nonfinite:
+            return
+        args = self._last_format or self._held_evaluations()
+        with np.errstate(all="ignore"):  # its arithmetic warned the first time
+            self._search._format_results(*args)
 
     # -- internals ----------------------------------------------------------------------
 
-    _last_format = None
+    def _held_evaluations(self) -> tuple:
+        """``_format_results``' arguments for every evaluation held."""
+        cells = self._cells
+        params = cells["all_candidate_params"].cell_contents
+        out = cells["all_out"].cell_contents
+        return (params, len(out) // max(1, len(params)), out,
+                cells["all_more_results"].cell_contents)
 
-    def _format(self, params, n_splits, out, more) -> dict:
-        args = (list(params), n_splits, list(out), {k: list(v) for k, v in more.items()})
+    def _format(self, params, n_splits, out, more, held: bool = False) -> dict:
+        """Format evaluations (``held``: every evaluation held, and nothing else),
+        holding back the warnings of non-finite scores."""
+        self._last_format = None if held else (
+            list(params), n_splits, list(out), {k: list(v) for k, v in more.items()})
+        kept: list = []
         try:
-            with nonfinite_warnings_kept(self._nonfinite):
-                return self._search._format_results(*args)
+            with nonfinite_warnings_kept(kept):
+                return self._search._format_results(params, n_splits, out, more)
         finally:
-            self._last_format = args
-
-    def _start_checking(self) -> None:
-        """The batch's parallel run is over: what follows, up to the end of the
-        ``evaluate_candidates`` call, is its failure check and formatting."""
-        held: list = []
-        holding = _HELD.set((*_HELD.get(), (_NONFINITE, held)))
-        self._checking = (_CHECKING.set(self), holding, held, self.results)
-
-    def _end_checking(self) -> None:
-        state = self.__dict__.pop("_checking", None)
-        if state is None:
-            return
-        checking, holding, held, before = state
-        _HELD.reset(holding)
-        _CHECKING.reset(checking)
-        if self.results is not before:  # the batch was formatted
-            self._nonfinite[:] = held
-            cells = self._cells
-            params = list(cells["all_candidate_params"].cell_contents)
-            out = list(cells["all_out"].cell_contents)
-            more = {k: list(v) for k, v in cells["all_more_results"].cell_contents.items()}
-            self._last_format = (params, len(out) // len(params), out, more)
+            self._nonfinite = bool(kept)
 
     def _record_failures(self, out) -> None:
         if callable(self._search.scoring):
@@ -428,7 +446,7 @@ class _Streamed:
 
     def __call__(self, iterable):
         out = self._run(iterable)
-        self._book._start_checking()
+        self._book._parallel_done = True
         return out
 
     def _run(self, iterable):

@@ -39,13 +39,19 @@ def check_int(name: str, value, low: int | None = None) -> int:
 
 
 def check_real(name: str, value, ok: Callable[[float], bool] | None = None,
-               expected: str = "finite") -> float:
+               expected: str = "finite", *, as_float: bool = False) -> float:
     """``value``, a finite real number (not a bool) for which ``ok`` holds, as a
-    ``float``; ``expected`` says what it must be when it is not."""
+    ``float``; ``expected`` says what it must be when it is not (showing ``value``, or
+    with ``as_float`` the float it converts to)."""
     check(name, value, isinstance(value, numbers.Real)
           and not isinstance(value, (bool, np.bool_)), "a real number", TypeError)
-    check(name, value, math.isfinite(value) and (ok is None or bool(ok(value))), expected)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = math.inf if value > 0 else -math.inf
+    check(name, number if as_float else value,
+          math.isfinite(number) and (ok is None or bool(ok(number))), expected)
+    return number
 
 
 def check_bool(name: str, value) -> bool:

@@ -96,8 +96,8 @@ class Real(Dimension):
     __slots__ = ("low", "high", "log")
 
     def __init__(self, low: float, high: float, log: bool = False):
-        low = check_real("Real: low", low)
-        high = check_real("Real: high", high)
+        low = check_real("Real: low", low, as_float=True)
+        high = check_real("Real: high", high, as_float=True)
         check_bool("Real: log", log)
         if low >= high:
             raise ValueError(f"Real: low must be < high, got low={low!r}, high={high!r}.")

@@ -133,3 +133,49 @@ def test_scikit_learns_own_searches_are_unchanged_with_skhpo_imported():
     with pytest.warns(UserWarning, match="One or more of the test scores are non-finite"):
         GridSearchCV(_FailsInside(), {"c": [0.0, 1.0]}, cv=2,
                      error_score=np.nan).fit(X_IRIS, Y_IRIS)
+
+
+def test_a_fit_that_fails_after_opening_its_checkpoint_releases_it(tmp_path):
+    import json
+    import os
+
+    path = tmp_path / "c.jsonl"
+
+    def search():
+        return BayesSearchCV(LogisticRegression(), {"C": Real(0.1, 10.0, log=True)},
+                             n_iter=2, cv=3, checkpoint=path)  # its seed: in the header
+
+    search().fit(X_IRIS, Y_IRIS)
+    lines = path.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["seed"] = "damaged"
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    errors = []
+    for _ in range(2):
+        with pytest.raises(Exception) as caught:
+            search().fit(X_IRIS, Y_IRIS)
+        errors.append(type(caught.value))
+    assert errors[0] is errors[1]  # the same error, not "in use by another search"
+    assert not os.path.exists(os.path.realpath(path) + ".lock")
+
+
+class _Interrupts(ClassifierMixin, BaseEstimator):
+    def __init__(self, x=0.5):
+        self.x = x
+
+    def fit(self, X, y):
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_search_leaves_scikit_learns_searches_as_they_were(make):
+    from skhpo import _sklearn_compat
+
+    search = make(_Interrupts(), {"x": Real(0.0, 1.0)}) if make is not SEARCHES[
+        "hyperband"] else HyperbandSearchCV(_Interrupts(), {"x": Real(0.0, 1.0)},
+                                            min_resources=30, cv=3, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X_IRIS, Y_IRIS)
+    assert _sklearn_compat._EVALUATING.get() is None
+    assert SearchRun.of(search) is None
+    with pytest.raises(ValueError, match="All the 4 fits failed"):
+        GridSearchCV(_FailsInside(), {"c": [1.0, 2.0]}, cv=2).fit(X_IRIS, Y_IRIS)

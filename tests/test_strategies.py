@@ -545,8 +545,16 @@ def test_hyperband_refuses_to_split_a_rung_and_a_tell_of_other_candidates():
     assert rung.columns == {"bracket": [0] * 9, "iter": [0] * 9, "n_resources": [1] * 9}
     with pytest.raises(ValueError, match="params must be the rung last asked"):
         opt.tell(rung[:2], [1.0] * 9)
+    with pytest.raises(ValueError, match="params must be the rung last asked"):
+        opt.tell([1.0] * 9, [0.0] * 9)  # scores and failed flags, not the rung
+    with pytest.raises(ValueError, match="params must be the rung last asked"):
+        opt.tell([{"x": 0.5}] * 9, [0.0] * 9)
+    with pytest.raises(ValueError, match="params must be the rung last asked"):
+        opt.tell(rung[::-1], [0.0] * 9)
     with pytest.raises(TypeError, match="list of dicts"):
         opt.tell(rung[0], [1.0] * 9)
+    opt.tell([{**p, "n_estimators": 1} for p in rung], [0.0] * 9)  # a resource added
+    assert len(opt.scores_) == 9
 
 
 def test_evolution_batches_name_their_generation():

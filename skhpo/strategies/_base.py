@@ -25,6 +25,12 @@ Lifecycle and guarantees shared by all strategies:
 - ``tell`` accepts any points of the space, asked or not (e.g. to warm-start).
 - The same ``random_state`` and the same sequence of calls give the same proposals.
 - Strategies pickle and unpickle mid-run.
+
+:class:`~skhpo.strategies.HyperbandOptimizer` keeps this contract with the differences
+multi-fidelity makes: ``ask()`` hands out whole rungs (``None`` once every bracket has
+run; an ``n`` smaller than the next rung is refused rather than splitting it), the
+candidates promoted from a rung are asked again, with a larger resource, and ``tell``
+takes only the rung last asked.
 """
 
 from __future__ import annotations

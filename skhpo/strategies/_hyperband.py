@@ -190,6 +190,15 @@ class Rung(Batch):
         return (f"Rung(bracket={self.bracket}, s={self.s}, rung={self.rung}, "
                 f"n_resources={self.n_resources}, params={list(self)!r})")
 
+    def __eq__(self, other):
+        if isinstance(other, Rung):
+            return (list(self) == list(other)
+                    and (self.bracket, self.s, self.rung, self.n_resources)
+                    == (other.bracket, other.s, other.rung, other.n_resources))
+        return list.__eq__(self, other)
+
+    __hash__ = None
+
 
 class _PriorSampler(Strategy):
     """Distinct random points of the space, drawn from each dimension's prior."""
@@ -424,10 +433,11 @@ class HyperbandOptimizer(Strategy):
             raise ValueError(
                 f"Expected {len(rung)} scores for this rung, got {len(scores)}."
             )
-        if len(params) != len(rung):
+        if len(params) != len(rung) or not self._is_current(params):
             raise ValueError(
-                f"params must be the rung last asked, whose {len(rung)} candidates "
-                f"are scored; got {len(params)} params."
+                f"params must be the rung last asked (its {len(rung)} candidates, in "
+                "its order, a resource parameter added or not), whose scores these "
+                "are."
             )
         if np.isposinf(scores).any():
             raise ValueError("scores must not be +inf.")
@@ -459,6 +469,22 @@ class HyperbandOptimizer(Strategy):
             order = finite[np.argsort(-scores[finite], kind="stable")][:keep]
             self._survivors = [kept[j] for j in sorted(order)]  # copied when asked
             self._rung_index = rung.rung + 1
+
+    def _is_current(self, params) -> bool:
+        """Whether ``params`` are the candidates of the rung last asked, in order
+        (compared as points of the space: keys outside it, a resource say, are
+        ignored)."""
+        for p, kept in zip(params, self._kept_params):
+            if not isinstance(p, Mapping) or not all(k in p for k in kept):
+                return False
+            try:
+                same = np.array_equal(self.space.encode({k: p[k] for k in kept}),
+                                      self.space.encode(kept))
+            except (TypeError, ValueError):
+                return False
+            if not same:
+                return False
+        return True
 
     # -- sampling ----------------------------------------------------------------------
 
