@@ -220,3 +220,66 @@ def test_main_process_times_cholesky_and_a_generation(tmp_path):
     with main_process._Busy(1) as busy:
         assert all(p.is_alive() for p in busy.procs)
     assert not any(p.is_alive() for p in busy.procs)
+
+
+def test_optimism_benchmark_records_every_estimate_and_summarises(tmp_path):
+    import json
+
+    from benchmarks import optimism
+    from benchmarks.report import write
+
+    md, raw = optimism.main_run("selection", [0], n_iter=4, problems=["noise-clf"],
+                                searches=("bayes", "hyperband", "random"), env=ENV,
+                                outer_cv=2, log=lambda *a, **k: None)
+    assert raw["problems"] == ["noise-clf"] and raw["seeds"] == [0]
+    assert [r["search"] for r in raw["runs"]] == ["bayes", "hyperband", "random"]
+    for r in raw["runs"]:
+        assert (r["n_train"], r["n_held"]) == (300, 5000)
+        assert set(r["optimism"]) == {"tibshirani", "fold_bootstrap"}
+        assert all(v >= 0 for v in r["optimism"].values())
+        assert len(r["nested_scores"]) == 2 and r["nested"] == np.mean(r["nested_scores"])
+        assert 0 <= r["held_out"] <= 1 and len(r["split_scores"]) == r["n_compared"]
+        # the skhpo searches' optimism_ is one of the two, recomputed on the same rows
+        assert r["optimism_attr"] is None  # no search exposes an optimism_ attribute
+    hb = raw["runs"][1]
+    assert hb["n_compared"] < hb["n_rows"]  # Hyperband: the best's n_resources only
+    rows = {(s["problem"], s["search"]): s for s in raw["summary"]}
+    assert set(rows) == {("noise-clf", "bayes"), ("noise-clf", "hyperband"),
+                         ("noise-clf", "random"), ("all", "all")}
+    pooled = rows[("all", "all")]
+    assert pooled["n"] == 3 and raw["lower_mae"] in ("tibshirani", "fold_bootstrap")
+    errors = [r["best_score"] - r["optimism"]["tibshirani"] - r["held_out"]
+              for r in raw["runs"]]
+    assert np.isclose(pooled["mae_tibshirani"], np.mean(np.abs(errors)))
+    assert raw["pooled_mae"]["tibshirani"] == pooled["mae_tibshirani"]
+    assert "| noise-clf | HyperbandSearchCV |" in md and "| all | all 3 runs |" in md
+    path = write("optimism", md, raw, tmp_path, tag="quick")
+    assert json.loads(path.with_suffix(".json").read_text())["runs"][0]["seed"] == 0
+
+
+def test_optimism_benchmark_counts_closer_estimates_and_parses_its_command_line():
+    from benchmarks import optimism
+
+    def run(best, tib, fb, nested, held, seed):
+        return {"problem": "p", "search": "random", "seed": seed, "best_score": best,
+                "held_out": held, "optimism": {"tibshirani": tib, "fold_bootstrap": fb},
+                "nested": nested, "fit_seconds": 1.0, "nested_seconds": 3.0}
+
+    runs = [run(0.8, 0.1, 0.0, 0.65, 0.7, 0),   # tibshirani exact, fold_bootstrap ties
+            run(0.8, 0.3, 0.05, 0.8, 0.75, 1)]  # tibshirani overshoots, nested ties
+    (row, pooled) = optimism.summarise(runs)
+    assert row["n"] == pooled["n"] == 2
+    assert np.isclose(row["bias_naive"], 0.075) and np.isclose(row["mae_naive"], 0.075)
+    assert np.isclose(row["bias_tibshirani"], -0.125)
+    assert np.isclose(row["mae_tibshirani"], 0.125)
+    assert (row["closer_tibshirani"], row["ties_tibshirani"]) == (1, 0)
+    assert (row["closer_fold_bootstrap"], row["ties_fold_bootstrap"]) == (1, 1)
+    assert (row["closer_nested"], row["ties_nested"]) == (1, 1)
+    assert optimism.choice([row, pooled])[0] == "fold_bootstrap"
+
+    args = optimism.parse_args(["--half", "report", "--quick"])
+    assert (args.seeds, args.n_iter, args.problems) == (1, 6, ["noise-reg"])
+    args = optimism.parse_args(["--half", "selection", "--seeds", "5"])
+    assert (args.seeds, args.first_seed, args.n_iter, args.problems) == (5, 0, 30, None)
+    with pytest.raises(SystemExit):
+        optimism.parse_args(["--half", "selection", "--problems", "friedman1"])
