@@ -24,15 +24,31 @@ from ._sklearn_compat import (
     SCORER_WITHOUT_WEIGHTS,
     BaseSearchCV,
     Interval,
+    InvalidParameterError,
     held_warnings,
     num_samples,
     warn_or_raise_about_fit_failures,
 )
-from ._validation import refuse_bools
 from .space import Categorical, SearchSpace
 
 # settings that change how a search runs, not what it finds: a checkpoint ignores them
 _RUNTIME_SETTINGS = ("n_jobs", "verbose", "pre_dispatch", "checkpoint")
+
+
+def _refuse_bools(owner, constraints: dict, skip=()) -> None:
+    """Refuse ``True``/``False`` for ``owner``'s integer parameters that
+    scikit-learn's ``Interval(Integral, ...)`` constraints (in ``constraints``) would let
+    through as 1 and 0, but for the names in ``skip``."""
+    for name, allowed in constraints.items():
+        if name in skip:
+            continue
+        value = getattr(owner, name)
+        if isinstance(value, bool) and any(
+                isinstance(c, Interval) and c.type is Integral for c in allowed):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(owner).__name__} must be an int, "
+                f"not a bool. Got {value!r} instead."
+            )
 
 
 def _is_fitted(name: str) -> bool:
@@ -148,8 +164,8 @@ class _SkhpoSearchCV(BaseSearchCV):
         """
         self._validate_params()
         # scikit-learn's own parameters keep scikit-learn's checks
-        refuse_bools(self, self._parameter_constraints,
-                     skip=BaseSearchCV._parameter_constraints)
+        _refuse_bools(self, self._parameter_constraints,
+                      skip=BaseSearchCV._parameter_constraints)
         if isinstance(self.error_score, Real) and self.error_score == math.inf:
             raise ValueError(
                 "error_score=inf would rank every failed candidate first; use a "

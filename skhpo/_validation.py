@@ -5,8 +5,7 @@ says what it must be and shows what it got (``"eta must be a finite number > 1, 
 
 A wrong type raises ``TypeError``, a value of the right type out of range ``ValueError``.
 The ``*SearchCV`` classes declare theirs the scikit-learn way instead
-(``_parameter_constraints``, checked when ``fit`` starts, with :func:`refuse_bools` for
-the integer counts scikit-learn would take ``True`` for), so that they behave as every
+(``_parameter_constraints``, checked when ``fit`` starts), so that they behave as every
 scikit-learn estimator does.
 """
 
@@ -17,6 +16,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sklearn.utils import check_random_state as sklearn_check
 
 
 def check(name: str, value, ok: bool, expected: str, error: type = ValueError) -> None:
@@ -67,8 +67,6 @@ def check_option(name: str, value, options: Sequence) -> None:
 def check_random_state(random_state) -> np.random.RandomState:
     """scikit-learn's ``check_random_state``, with an error that names
     ``random_state``."""
-    from sklearn.utils import check_random_state as sklearn_check
-
     try:
         return sklearn_check(random_state)
     except (TypeError, ValueError):
@@ -77,20 +75,3 @@ def check_random_state(random_state) -> np.random.RandomState:
             f"numpy.random.RandomState, got {random_state!r}."
         ) from None
 
-
-def refuse_bools(owner, constraints: dict, skip=()) -> None:
-    """Refuse ``True``/``False`` for ``owner``'s integer parameters that
-    scikit-learn's ``Interval(Integral, ...)`` constraints (in ``constraints``) would let
-    through as 1 and 0, but for the names in ``skip``."""
-    from ._sklearn_compat import Interval, InvalidParameterError
-
-    for name, allowed in constraints.items():
-        if name in skip:
-            continue
-        value = getattr(owner, name)
-        if isinstance(value, bool) and any(
-                isinstance(c, Interval) and c.type is numbers.Integral for c in allowed):
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {type(owner).__name__} must be an int, "
-                f"not a bool. Got {value!r} instead."
-            )
