@@ -12,7 +12,9 @@ workers): 1.0 means no worker ever waited. The forest fits with ``n_jobs=1`` so 
 does not spread its own trees over the cluster. A batch of
 ``b`` candidates x ``k`` folds gives ``b * k`` tasks; workers idle when that is not a
 multiple of the number of workers, while the strategy proposes the next batch, and when
-tasks differ in length.
+tasks differ in length. With ``n_points=None`` (the default) and several workers,
+BayesSearchCV and EvolutionSearchCV make one parallel call in which each candidate is
+proposed when a worker is free to fit it.
 """
 
 from __future__ import annotations
@@ -60,25 +62,33 @@ def _busy_seconds(tasks, start, end):
 
 
 def _configs(n_iter):
+    """(name, make, asynchronous) of each search measured."""
     from scipy.stats import randint, uniform
 
     skhpo = load("skhpo")
     space = {"max_depth": randint(2, 16), "min_samples_leaf": randint(1, 20),
              "max_features": uniform(0.1, 0.9)}
-    configs = []
+    configs = [("BayesSearchCV() (default: asynchronous)",
+                lambda est: skhpo.BayesSearchCV(est, space, n_iter=n_iter,
+                                                n_initial_points=8, random_state=0),
+                True)]
     for n_points in (1, 2, 4, 8):
         configs.append((f"BayesSearchCV(n_points={n_points})",
                         lambda est, n_points=n_points: skhpo.BayesSearchCV(
                             est, space, n_iter=n_iter, n_points=n_points,
-                            n_initial_points=8, random_state=0)))
-    configs.append(("EvolutionSearchCV(population_size=8)",
+                            n_initial_points=8, random_state=0), False))
+    configs.append(("EvolutionSearchCV(population_size=8) (default: asynchronous)",
                     lambda est: skhpo.EvolutionSearchCV(est, space, n_iter=n_iter,
                                                         population_size=8,
-                                                        random_state=0)))
+                                                        random_state=0), True))
+    configs.append(("EvolutionSearchCV(population_size=8, n_points=8)",
+                    lambda est: skhpo.EvolutionSearchCV(est, space, n_iter=n_iter,
+                                                        population_size=8, n_points=8,
+                                                        random_state=0), False))
     configs.append(("HyperbandSearchCV(resource='n_estimators')",
                     lambda est: skhpo.HyperbandSearchCV(
                         est, space, resource="n_estimators", min_resources=6,
-                        max_resources=54, random_state=0)))
+                        max_resources=54, random_state=0), False))
     return configs
 
 
@@ -94,7 +104,7 @@ def run(n_workers, n_iter, n_samples, log=print):
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         client.run(lambda: __import__("sklearn"))  # workers warm before timing
-        for name, make in _configs(n_iter):
+        for name, make, asynchronous in _configs(n_iter):
             search = make(RandomForestClassifier(n_estimators=50, n_jobs=1,
                                                  random_state=0))
             search.set_params(cv=N_SPLITS, refit=False, n_jobs=-1)
@@ -106,7 +116,9 @@ def run(n_workers, n_iter, n_samples, log=print):
             wall = end - start
             res = search.cv_results_
             busy = _busy_seconds(stream.data, start, end)
-            batches = len(set(zip(res.get("bracket", res["iter"]), res["iter"])))
+            # an asynchronous search makes one parallel call for all its candidates
+            batches = 1 if asynchronous else len(set(zip(res.get("bracket", res["iter"]),
+                                                         res["iter"])))
             n_cands = len(res["params"])
             rows.append({"search": name, "wall": wall, "busy": busy,
                          "utilisation": busy / (wall * n_workers),

@@ -55,13 +55,21 @@ class BayesSearchCV(_AskTellSearchCV):
         score, expected improvement (computed in log space), or probability of
         improvement. After the initial design, every fourth candidate is drawn from the
         prior instead, a safety net against a confidently wrong surrogate.
-    n_points : int, default=1
-        Candidates proposed together and evaluated in one parallel call (a batch chosen
-        with the kriging-believer heuristic). With ``n_jobs`` workers and ``k`` folds,
-        ``n_points * k >= n_jobs`` keeps every worker busy.
+    n_points : int or None, default=None
+        How candidates are handed to the workers. ``None``: keep every worker busy.
+        With several workers (``n_jobs``, or those of the active joblib backend, such as
+        a dask cluster's), each candidate is proposed as soon as a worker is free to fit
+        it, knowing every score already in and counting the candidates still being
+        fitted as pending (the surrogate believes its own prediction for them: the
+        kriging believer of Ginsbourger, Le Riche & Carraro, 2010); with one worker,
+        one candidate at a time. An int: batches of ``n_points`` candidates, chosen
+        together with the kriging believer, each evaluated in one parallel call.
     random_state : int, RandomState instance or None, default=None
         Seeds the design and the proposals. The same value gives the same candidates
-        and results whatever ``n_jobs`` or the joblib backend.
+        and results with one worker, or with an int ``n_points``, whatever ``n_jobs``
+        or the joblib backend. With ``n_points=None`` and several workers, what is
+        proposed depends on the order in which fits finish, so runs may differ; set
+        ``n_points`` for runs that do not depend on the machine.
     scoring : str, callable, list, tuple or dict, default=None
         As in ``RandomizedSearchCV``. With several metrics, the search maximises the
         one named by ``refit`` (the first one listed when ``refit`` is a callable or
@@ -142,7 +150,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         **_AskTellSearchCV._parameter_constraints,
         "n_initial_points": [Interval(Integral, 1, None, closed="left")],
         "acquisition": [StrOptions(set(ACQUISITIONS))],
-        "n_points": [Interval(Integral, 1, None, closed="left")],
+        "n_points": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -153,7 +161,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         n_iter=50,
         n_initial_points=10,
         acquisition="lcb",
-        n_points=1,
+        n_points=None,
         random_state=None,
         scoring=None,
         n_jobs=None,
@@ -185,7 +193,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         )
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
-        """Design, then one surrogate-guided batch of ``n_points`` at a time."""
+        """Design, then surrogate-guided candidates: as workers free up, or in
+        batches of ``n_points``."""
         run = SearchRun.of(self)
         self.optimizer_ = BayesOptimizer(
             run.space,
@@ -194,4 +203,4 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             random_state=run.seed,
         )
         self._search(evaluate_candidates, self.optimizer_, batch_size=self.n_points,
-                     callback_ctx=callback_ctx)
+                     one_worker_batch=1, callback_ctx=callback_ctx)

@@ -49,9 +49,9 @@ class EvolutionSearchCV(_AskTellSearchCV):
         stops the search). A finite space smaller than ``n_iter`` is evaluated exactly
         once per point.
     population_size : int, default=10
-        Candidates per generation, including the initial design. Each generation is
-        evaluated in one parallel call, so ``population_size * k >= n_jobs`` keeps every
-        worker busy with ``k`` folds.
+        Candidates per generation, including the initial design: ``patience``, the
+        ``generation`` column and the step-size adaptation count generations of
+        ``population_size`` candidates.
     crossover_rate : float, default=0.5
         Probability that an offspring recombines its two parents (when they differ and
         share a sub-space) rather than starting as a copy of one; every offspring is
@@ -64,9 +64,20 @@ class EvolutionSearchCV(_AskTellSearchCV):
         Stop when the best score has not improved for ``patience`` consecutive
         generations; ``cv_results_`` then has fewer than ``n_iter`` rows and
         ``stopped_early_`` is true. ``None`` always evaluates ``n_iter`` candidates.
+    n_points : int or None, default=None
+        How candidates are handed to the workers. ``None``: keep every worker busy.
+        With several workers (``n_jobs``, or those of the active joblib backend, such as
+        a dask cluster's), the evolution is steady-state: each offspring is bred from
+        the best candidates whose scores are in, as soon as a worker is free to fit it;
+        with one worker, one generation per parallel call. An int: ``n_points``
+        candidates per parallel call, whatever the workers (``n_points=population_size``
+        evaluates generation by generation).
     random_state : int, RandomState instance or None, default=None
         Seeds the design and the variation. The same value gives the same candidates
-        and results whatever ``n_jobs`` or the joblib backend.
+        and results with one worker, or with an int ``n_points``, whatever ``n_jobs``
+        or the joblib backend. With ``n_points=None`` and several workers, what is bred
+        depends on the order in which fits finish, so runs may differ; set ``n_points``
+        for runs that do not depend on the machine.
     scoring : str, callable, list, tuple or dict, default=None
         As in ``RandomizedSearchCV``. With several metrics, the search maximises the
         one named by ``refit`` (the first one listed when ``refit`` is a callable or
@@ -155,6 +166,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         "crossover_rate": [Interval(Real, 0, 1, closed="both")],
         "mutation_rate": [Interval(Real, 0, 1, closed="both"), None],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "n_points": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -167,6 +179,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         crossover_rate=0.5,
         mutation_rate=None,
         patience=None,
+        n_points=None,
         random_state=None,
         scoring=None,
         n_jobs=None,
@@ -184,6 +197,7 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
         self.crossover_rate = crossover_rate
         self.mutation_rate = mutation_rate
         self.patience = patience
+        self.n_points = n_points
         self.random_state = random_state
         self.checkpoint = checkpoint
         super().__init__(
@@ -201,7 +215,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
     _batch_label = "generation"
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
-        """One generation of ``population_size`` candidates per parallel call."""
+        """Steady-state as workers free up, or ``n_points`` (one generation, with one
+        worker) candidates per parallel call."""
         run = SearchRun.of(self)
         self.optimizer_ = EvolutionOptimizer(
             run.space,
@@ -212,7 +227,8 @@ refit_time_, multimetric_, classes_, n_features_in_, feature_names_in_
             random_state=run.seed,
         )
         n_done, n_total = self._search(evaluate_candidates, self.optimizer_,
-                                       batch_size=self.population_size,
+                                       batch_size=self.n_points,
+                                       one_worker_batch=self.population_size,
                                        callback_ctx=callback_ctx)
         self.n_generations_ = self.optimizer_.n_generations_
         self.stopped_early_ = bool(self.optimizer_.stopped_ and n_done < n_total)

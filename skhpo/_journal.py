@@ -101,7 +101,7 @@ class Journal:
     """
 
     def __init__(self, path, seed, records: list, header: bytes | None = None,
-                 part: dict | None = None):
+                 part: dict | None = None, dispatch: str | None = None):
         self.path = os.fspath(path)
         self._file = os.path.realpath(self.path)  # what a symbolic link points to
         self.seed = seed
@@ -111,6 +111,18 @@ class Journal:
         self._n_batches = 0  # batches replayed or appended during this fit
         self._header = header  # still to be written with the first line
         self._unsynced_file = False  # created without fsync (by a part line)
+        self._dispatch = dispatch
+
+    def settle_dispatch(self, mode: str) -> str:
+        """How the search hands out its candidates, ``"batches"`` or ``"async"``: as
+        the search that began this checkpoint did (a resumed search goes on as it
+        began, whatever its workers now), or ``mode`` for a new checkpoint."""
+        if self._header is None:  # read from an existing file
+            return self._dispatch or "batches"
+        header = json.loads(self._header)
+        header["dispatch"] = self._dispatch = mode
+        self._header = (json.dumps(header) + "\n").encode()
+        return mode
 
     # -- opening -----------------------------------------------------------------------
 
@@ -189,7 +201,9 @@ class Journal:
                 f.truncate(good_bytes)
                 f.flush()
                 os.fsync(f.fileno())
-        return cls(path, header["seed"], records, part=part)
+        dispatch = header.get("dispatch")
+        return cls(path, header["seed"], records, part=part,
+                   dispatch=dispatch if dispatch in ("batches", "async") else None)
 
     # -- replay ------------------------------------------------------------------------
 

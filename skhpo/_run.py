@@ -18,9 +18,11 @@ its ``evaluate_candidates``, read and written through the seam's
 from __future__ import annotations
 
 import contextvars
+import threading
 from contextlib import contextmanager
 
 import numpy as np
+from joblib import effective_n_jobs
 
 from ._sklearn_compat import Bookkeeping
 
@@ -35,6 +37,18 @@ def listed_splits(splits) -> list:
 def _rows(columns: dict, start: int, stop: int) -> dict:
     """The rows ``start:stop`` of extra ``cv_results_`` columns."""
     return {k: list(v)[start:stop] for k, v in columns.items()}
+
+
+def asynchronous_workers(n_jobs) -> int:
+    """How many workers a search with ``n_jobs`` gets from the active joblib backend,
+    when it can use them asynchronously (the backend returns results as they come:
+    loky, threads, dask; not ``"multiprocessing"``); 1 otherwise."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    if not getattr(backend, "supports_return_generator", False):
+        return 1
+    return max(1, int(effective_n_jobs(n_jobs)))
 
 
 def failures_note(failed) -> str:
@@ -165,6 +179,134 @@ class SearchRun:
                     break  # the strategy found no more unseen points
         return done
 
+    def async_loop(self, evaluate_candidates, strategy, *, n_total,
+                   callback_ctx=None) -> int:
+        """Keep every worker busy: one parallel call of ``n_total`` candidates, each
+        asked of ``strategy`` (``ask(1)``) when a worker is free to fit it, knowing the
+        scores told so far and the candidates still under way (pending); each
+        candidate's score is told as soon as its folds are done. Rows of
+        ``cv_results_`` are in the order candidates were asked, as in one synchronous
+        batch of them; ``iter`` numbers them.
+
+        With a checkpoint, every candidate done is kept as in a batch, and a resumed
+        search tells the strategy what the checkpoint holds, then proposes the rest
+        anew. Returns the number of candidates evaluated.
+        """
+        with self._searching(evaluate_candidates, callback_ctx, 1) as search_ctx:
+            done = 0
+            journal = self.journal
+            if journal is not None:
+                record = journal.next_record()
+                while record is not None:
+                    done += self._replay_and_tell(record, strategy)
+                    record = journal.next_record()
+            if done < n_total:
+                done += self._evaluate_async(strategy, n_total - done, done, search_ctx)
+        return done
+
+    def _replay_and_tell(self, record, strategy, *, first: int = 0, more=None) -> int:
+        """Add a recorded batch (or part) to the results without fitting and tell the
+        strategy its scores, whatever it would propose now. Returns its length."""
+        points = np.asarray(record["points"], dtype=float)
+        params = self.space.decode(points)
+        n = len(params)
+        points = np.array([self.space.encode(p) for p in params]).reshape(n, -1)
+        self.journal.check_batch(record, points, record["more_results"],
+                                 n_fits=n * self.n_splits)
+        n_logged = len(self.book.fit_errors)
+        results = self.book.replay(params, record["out"], record["more_results"])
+        scores, key, failed = self._batch_summary(results, params,
+                                                  self.book.fit_errors[n_logged:])
+        strategy.tell(params, self.search._for_strategy(scores, key, failed))
+        return n
+
+    def _evaluate_async(self, strategy, n_slots: int, first_iter: int, search_ctx) -> int:
+        search, journal, book = self.search, self.journal, self.book
+        lock = threading.Lock()  # the strategy is asked in joblib's threads
+        start = book.n_outputs
+        part = journal.take_part() if journal is not None else None
+        n_part = 0
+        if part is not None:  # the candidates an interruption left done
+            n_part = self._replay_and_tell(part, strategy)
+        n_slots -= n_part
+        first_iter += n_part
+        asked: list = []
+        with lock:
+            batch = strategy.ask(1) if n_slots > 0 else []
+        if not batch:
+            if journal is not None and n_part:
+                journal.append(self.space.decode(np.asarray(part["points"])),
+                               np.asarray(part["points"]), part["more_results"],
+                               book.outputs(start))
+            return n_part
+        columns = {"iter": [None] * n_slots,
+                   **{k: [None] * n_slots for k in batch.columns}}
+        slots = [{} for _ in range(n_slots)]
+
+        def fill(j, batch):
+            asked.append(batch)
+            columns["iter"][j] = first_iter + j
+            for k, v in batch.columns.items():
+                columns[k][j] = v[0]
+            return batch[0]
+
+        fill(0, batch)
+
+        def propose(j):
+            if j == 0:
+                return asked[0][0]
+            with lock:
+                batch = strategy.ask(1)
+                return fill(j, batch) if batch else None
+
+        key_of = {}
+        n_told = [first_iter]
+
+        def on_result(j, outputs):
+            score, failed = self._raw_objective(outputs, key_of)
+            key = key_of.get("key", "mean_test_score")
+            told = search._for_strategy(np.array([score]), key, np.array([failed]))
+            with lock:
+                strategy.tell(asked[j], told)
+                n_told[0] += 1
+                search._report_candidate(strategy, first_iter + j, score=score,
+                                         failed=failed, key=key, done=n_told[0],
+                                         n_total=first_iter + n_slots)
+
+        points = _LazyPoints(self.space, asked)
+        results = self._evaluate_rows(slots, 0, search_ctx, columns, self.cv, points,
+                                      propose=propose, on_result=on_result,
+                                      part_offset=n_part)
+        n = len(asked)
+        params = [b[0] for b in asked]
+        scores, key, failed = self._batch_summary(results, params,
+                                                  book.fit_errors[-n * search.n_splits_:])
+        if journal is not None:
+            all_params = (self.space.decode(np.asarray(part["points"])) if n_part else [])
+            all_params = [*all_params, *params]
+            all_points = np.array([self.space.encode(p) for p in all_params]).reshape(
+                len(all_params), -1)
+            more = {k: [*(part["more_results"][k] if n_part else []), *v[:n]]
+                    for k, v in columns.items()}
+            journal.append(all_params, all_points, more, book.outputs(start))
+        return n_part + n
+
+    def _raw_objective(self, outputs, key_of: dict) -> tuple:
+        """A candidate's objective from its ``_fit_and_score`` outputs: the mean over
+        its splits of the metric the strategy maximises, and whether a fit failed (its
+        objective is then ``nan``). ``key_of["key"]`` gets the metric's column name."""
+        scores = [o["test_scores"] for o in outputs if o["fit_error"] is None]
+        if "key" not in key_of and scores:
+            first = scores[0]
+            names = list(first) if isinstance(first, dict) else ["score"]
+            key_of["key"] = self.search._objective_key(
+                {f"mean_test_{n}": None for n in names})
+        if len(scores) < len(outputs):
+            return np.nan, True
+        metric = key_of["key"][len("mean_test_"):]
+        values = [s[metric] if isinstance(s, dict) else s for s in scores]
+        return float(np.mean(np.asarray(values, dtype=float))), False
+
     @contextmanager
     def _searching(self, evaluate_candidates, callback_ctx, n_batches: int):
         """Failure isolation for the whole search, the results so far on interruption,
@@ -265,13 +407,18 @@ class SearchRun:
             journal.append(candidates, points, more_results, book.outputs(start))
         return self._batch_summary(results, candidates, book.fit_errors[n_logged:])
 
-    def _evaluate_rows(self, candidates, first, search_ctx, more_results, cv, points):
+    def _evaluate_rows(self, candidates, first, search_ctx, more_results, cv, points,
+                       propose=None, on_result=None, part_offset=0):
         """One ``evaluate_candidates`` call for ``candidates[first:]``, each candidate
         kept as soon as its splits are done (with a journal, as a part line; ``points``
-        are the batch's, or ``None`` without one)."""
+        are the batch's, or ``None`` without one). ``propose`` and ``on_result``: see
+        :meth:`Bookkeeping.evaluate`; ``candidates`` are then slots it fills, and the
+        part lines number them from ``part_offset``."""
         search, journal = self.search, self.journal
         rows = candidates[first:]
-        more = _rows(more_results, first, len(candidates))
+        # slots to fill: scikit-learn must read the columns filled as they are asked
+        more = more_results if propose is not None else _rows(more_results, first,
+                                                                len(candidates))
         batch_ctx = None
         if search_ctx is not None:
             batch_ctx = search_ctx.subcontext(
@@ -287,11 +434,12 @@ class SearchRun:
             done.append((rows[j], list(outputs)))
             i = first + j
             if journal is not None and i < len(candidates) - 1:
-                journal.append_part(i, [candidates[i]], points[i:i + 1],
+                journal.append_part(part_offset + i, [candidates[i]], points[i:i + 1],
                                     _rows(more_results, i, i + 1), outputs)
 
         results = self.book.evaluate(rows, more_results=more, cv=cv,
-                                     callback_ctx=batch_ctx, on_candidate=keep)
+                                     callback_ctx=batch_ctx, on_candidate=keep,
+                                     propose=propose, on_result=on_result)
         self._pending = None
         if batch_ctx is not None:
             batch_ctx.call_on_fit_task_end(estimator=search)
@@ -304,3 +452,16 @@ class SearchRun:
         failed = failed.reshape(len(candidates), -1).any(axis=1)
         self.row_failed.extend(failed.tolist())
         return scores, key, failed
+
+
+class _LazyPoints:
+    """The unit points of the candidates asked so far, sliced as an array
+    (``points[i:i + 1]``) when the journal records candidate ``i``."""
+
+    def __init__(self, space, asked: list):
+        self._space = space
+        self._asked = asked
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        params = [b[0] for b in self._asked[rows]]
+        return np.array([self._space.encode(p) for p in params]).reshape(len(params), -1)

@@ -19,7 +19,8 @@ from sklearn.utils import indexable
 
 from ._fingerprint import data_hash, describe, seed_from_json, seed_to_json, space_signature
 from ._journal import Journal
-from ._run import SearchRun, SplitOnce, failures_note, listed_splits
+from ._run import (SearchRun, SplitOnce, asynchronous_workers, failures_note,
+                   listed_splits)
 from ._sklearn_compat import (
     SCORER_WITHOUT_WEIGHTS,
     BaseSearchCV,
@@ -376,6 +377,17 @@ class _SkhpoSearchCV(BaseSearchCV):
             f"{best:.6g}"
         )
 
+    def _report_candidate(self, strategy, i, *, score, failed, key, done,
+                          n_total) -> None:
+        """After candidate ``i`` of an asynchronous search: the verbose line."""
+        best = strategy.best_score_
+        if math.isnan(best):
+            best = -math.inf
+        metric = key[len('mean_test_'):]
+        what = "failed" if failed else f"{metric} {score:.6g}"
+        self._say(f"candidate {i}: {what}, {done}/{n_total} evaluated, best {metric} "
+                  f"so far {best:.6g}")
+
     # -- the best candidate ------------------------------------------------------------
 
     def _select_best_index(self, refit, refit_metric, results):
@@ -434,14 +446,26 @@ class _AskTellSearchCV(_SkhpoSearchCV):
             return int(space.size)
         return int(self.n_iter)
 
-    def _search(self, evaluate_candidates, strategy, *, batch_size, callback_ctx):
+    def _search(self, evaluate_candidates, strategy, *, batch_size, one_worker_batch,
+                callback_ctx):
         """The run's loop over ``strategy``, ``n_iter`` candidates (fewer in a smaller
-        finite space) in batches of ``batch_size``; returns how many were evaluated,
-        and how many were planned."""
+        finite space) in batches of ``batch_size``; with ``batch_size=None``,
+        asynchronously when the search has several workers, else in batches of
+        ``one_worker_batch``. Returns how many were evaluated, and how many were
+        planned."""
         run = SearchRun.of(self)
         n_total = self._n_candidates(run.space)
-        done = run.search_loop(evaluate_candidates, strategy, n_total=n_total,
-                               batch_size=batch_size, callback_ctx=callback_ctx)
+        mode = ("async" if batch_size is None and asynchronous_workers(self.n_jobs) > 1
+                else "batches")
+        if run.journal is not None:
+            mode = run.journal.settle_dispatch(mode)
+        if mode == "async":
+            done = run.async_loop(evaluate_candidates, strategy, n_total=n_total,
+                                  callback_ctx=callback_ctx)
+        else:
+            done = run.search_loop(evaluate_candidates, strategy, n_total=n_total,
+                                   batch_size=batch_size or one_worker_batch,
+                                   callback_ctx=callback_ctx)
         if done < n_total and not getattr(strategy, "stopped_", False):
             warnings.warn(
                 f"{type(self).__name__} evaluated {done} of the {n_total} candidates "

@@ -12,7 +12,10 @@ these names breaks this file only. It relies on:
   far), ``results`` (their formatting) and ``parallel`` (the ``joblib.Parallel`` it
   runs a batch with). :class:`Bookkeeping` reads them to checkpoint a batch, writes
   them to replay one from a checkpoint without fitting, and stands in for ``parallel``
-  to hand on each candidate as soon as its folds are done;
+  to hand on each candidate as soon as its folds are done (and, for an asynchronous
+  search, to choose each candidate's parameters when a worker is free to fit it: the
+  dicts of ``candidate_params`` are filled in place, before their tasks are handed
+  out);
 - ``_search._warn_or_raise_about_fit_failures``, the check ``evaluate_candidates`` makes
   right after its parallel run, and ``_search.warnings``, through which
   ``_format_results`` warns of non-finite scores. Both are replaced, once, by stand-ins
@@ -287,10 +290,33 @@ class Bookkeeping:
     # -- writing ------------------------------------------------------------------------
 
     def evaluate(self, candidate_params, *, more_results, cv=None, callback_ctx=None,
-                 on_candidate=None) -> dict:
+                 on_candidate=None, propose=None, on_result=None) -> dict:
         """``evaluate_candidates``, handing each candidate's outputs (all its splits) to
         ``on_candidate(index, outputs)`` as soon as they, and those of the candidates
-        before it, are in; returns the formatted results of every evaluation."""
+        before it, are in; returns the formatted results of every evaluation.
+
+        With ``propose``, the candidates are chosen as the run goes (asynchronously):
+        ``candidate_params`` are empty dicts, and just before the first fit of candidate
+        ``j`` is handed to joblib (when a worker is free), ``propose(j)`` returns its
+        parameters (``None``: no more candidates; the call then ends with those
+        proposed). ``on_result(j, outputs)`` gets each candidate's outputs as soon as
+        its own splits are done, in whatever order they finish.
+        """
+        try:
+            return self._evaluate(candidate_params, more_results=more_results, cv=cv,
+                                  callback_ctx=callback_ctx, on_candidate=on_candidate,
+                                  propose=propose, on_result=on_result)
+        except _EndedEarly as cut:
+            # the call's fits are all in, but scikit-learn, expecting a candidate per
+            # slot, added none of them: add those proposed, as it would have
+            if cut.n_candidates == 0:
+                return self.results
+            n = cut.n_candidates
+            return self.replay(list(candidate_params)[:n], cut.out,
+                               {k: list(v)[:n] for k, v in more_results.items()})
+
+    def _evaluate(self, candidate_params, *, more_results, cv, callback_ctx, on_candidate,
+                  propose, on_result) -> dict:
         kwargs = {"more_results": more_results}
         if cv is not None:
             kwargs["cv"] = cv
@@ -302,7 +328,7 @@ class Bookkeeping:
         self._parallel_done = self._nonfinite_held = False
         try:
             cell.cell_contents = _Streamed(parallel, on_candidate or (lambda j, out: None),
-                                           self)
+                                           self, propose=propose, on_result=on_result)
             token = _EVALUATING.set(self)
             return self._evaluate_candidates(candidate_params, **kwargs)
         finally:
@@ -427,6 +453,37 @@ def _as_dicts(outputs, keys) -> None:
                 r[name] = dict.fromkeys(keys, r[name])
 
 
+class _EndedEarly(Exception):
+    """An asynchronous call whose strategy proposed fewer candidates than it had slots:
+    carries the outputs of those it proposed, in order."""
+
+    def __init__(self, n_candidates: int, out: list):
+        super().__init__(n_candidates)
+        self.n_candidates = n_candidates
+        self.out = out
+
+
+class _Tagged:
+    """A task of ``evaluate_candidates`` that returns ``(index, output)``, so that its
+    output is known for its own in joblib's unordered generator. scikit-learn's
+    ``Parallel`` hands its configuration to the task it wraps (``with_config...``)."""
+
+    def __init__(self, index: int, func):
+        self.index = index
+        self.func = func
+
+    def __call__(self, *args, **kwargs):
+        return self.index, self.func(*args, **kwargs)
+
+    def with_config(self, *args, **kwargs):
+        self.func = self.func.with_config(*args, **kwargs)
+        return self
+
+    def with_config_and_warning_filters(self, *args, **kwargs):
+        self.func = self.func.with_config_and_warning_filters(*args, **kwargs)
+        return self
+
+
 class _Streamed:
     """Stands in for ``evaluate_candidates``' ``parallel`` during one call: runs the
     same tasks, in the same order, through joblib's ordered generator, and hands each
@@ -435,17 +492,26 @@ class _Streamed:
     (``multiprocessing``, say) the batch runs as one call, as in scikit-learn. When the
     run is over, the bookkeeping takes the failure check and formatting that follow.
 
+    With ``propose`` (asynchronous), the parameters of candidate ``j`` are asked for
+    when joblib takes its first task, which it does as soon as a worker is free (with
+    at most ``n_jobs`` tasks handed out, plus one candidate's queued), and the outputs
+    come in the order the fits end: ``on_result(j, outputs)`` is called as soon as a candidate's splits are done,
+    ``on_candidate`` still in the candidates' order.
+
     Which task is a candidate's last is read from the ``split_progress=(split,
     n_splits)`` that ``evaluate_candidates`` gives each ``_fit_and_score`` task.
     """
 
-    def __init__(self, parallel, on_candidate, book: Bookkeeping):
+    def __init__(self, parallel, on_candidate, book: Bookkeeping, propose=None,
+                 on_result=None):
         self._parallel = parallel
         self._on_candidate = on_candidate
         self._book = book
+        self._propose = propose
+        self._on_result = on_result or (lambda j, out: None)
 
     def __call__(self, iterable):
-        out = self._run(iterable)
+        out = self._run_async(iterable) if self._propose else self._run(iterable)
         self._book._parallel_done = True
         return out
 
@@ -475,6 +541,67 @@ class _Streamed:
         finally:
             outputs.close()  # on an interruption, joblib cancels what is left
         return out
+
+    def _run_async(self, iterable):
+        from joblib import effective_n_jobs
+
+        parallel = self._parallel
+        # a task per worker, and one candidate's tasks queued: a worker that frees up
+        # takes a task at once while the next candidate is being proposed
+        in_flight = effective_n_jobs(parallel.n_jobs) + self._book._search.n_splits_
+        streaming = None
+        for return_as in ("generator_unordered", "generator"):  # joblib < 1.4: ordered
+            try:
+                streaming = type(parallel)(n_jobs=parallel.n_jobs, pre_dispatch=in_flight,
+                                           return_as=return_as)
+                break
+            except ValueError:
+                continue
+        state = {"n_tasks": 0, "n_splits": 1, "all": False, "error": None}
+
+        def tasks():
+            # joblib runs this in whichever thread hands out the next task
+            for func, args, kwargs in iterable:
+                split, n_splits = kwargs["split_progress"]
+                state["n_splits"] = n_splits
+                if split == 0:
+                    try:
+                        params = self._propose(state["n_tasks"] // n_splits)
+                    except BaseException as e:  # raised in the caller's thread
+                        state["error"] = e
+                        return
+                    if params is None:
+                        return
+                    kwargs["parameters"].update(params)
+                yield _Tagged(state["n_tasks"], func), args, kwargs
+                state["n_tasks"] += 1
+            state["all"] = True
+
+        out: dict = {}
+        n_in: dict = {}  # candidate -> splits done
+        kept = 0
+        # a backend that cannot stream runs the call whole, its results at the end
+        outputs = streaming(tasks()) if streaming is not None else iter(parallel(tasks()))
+        try:
+            for t, output in outputs:
+                out[t] = output
+                k = state["n_splits"]
+                j = t // k
+                n_in[j] = n_in.get(j, 0) + 1
+                if n_in[j] == k:
+                    self._on_result(j, [out[j * k + s] for s in range(k)])
+                while n_in.get(kept, 0) == k:
+                    self._on_candidate(kept, [out[kept * k + s] for s in range(k)])
+                    kept += 1
+        finally:
+            if hasattr(outputs, "close"):
+                outputs.close()
+        if state["error"] is not None:
+            raise state["error"]
+        ordered = [out[t] for t in range(state["n_tasks"])]
+        if not state["all"]:
+            raise _EndedEarly(state["n_tasks"] // state["n_splits"], ordered)
+        return ordered
 
     def __getattr__(self, name):
         return getattr(self._parallel, name)

@@ -279,3 +279,46 @@ class CoinSplitter:
         perm = self.rng.permutation(len(X))
         yield perm[: len(X) // 2], perm[len(X) // 2:]
         yield perm[len(X) // 2:], perm[: len(X) // 2]
+
+
+# -- asynchronous dispatch (test_asynchronous) -----------------------------------------
+
+
+class Timed(LogisticRegression):
+    """Records each fit's ``(C, start, end)`` in ``log``; the first fit after
+    ``Timed.slow_first = True`` sleeps ``Timed.slow`` seconds, the others ``Timed.cost``;
+    a fit with ``C`` in ``fail`` raises; the ``interrupt_at``-th fit (counting from 1)
+    raises KeyboardInterrupt."""
+
+    log: list = []
+    slow = 0.0
+    cost = 0.0
+    slow_first = False
+    fail = ()
+    interrupt_at = None
+    _lock = __import__("threading").Lock()
+
+    def fit(self, X, y, **kw):
+        import time
+
+        with Timed._lock:
+            n = len(Timed.log) + 1
+            Timed.log.append([self.C, time.perf_counter(), None])
+            entry = Timed.log[-1]
+            first, Timed.slow_first = Timed.slow_first, False
+        if Timed.interrupt_at is not None and n == Timed.interrupt_at:
+            raise KeyboardInterrupt("interrupted")
+        time.sleep(Timed.slow if first else Timed.cost)
+        if self.C in Timed.fail:
+            raise RuntimeError("cannot fit")
+        super().fit(X, y, **kw)
+        entry[2] = time.perf_counter()
+        return self
+
+    @classmethod
+    def reset(cls, **settings):
+        cls.log = []
+        cls.slow, cls.cost, cls.slow_first = 0.0, 0.0, False
+        cls.fail, cls.interrupt_at = (), None
+        for k, v in settings.items():
+            setattr(cls, k, v)

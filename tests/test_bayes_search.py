@@ -69,7 +69,7 @@ def test_verbose_prints_one_line_per_iteration(capsys):
          "0"),
         ({"acquisition": "ucb"}, "acquisition",
          r"a str among \{.*\}", "'ucb'"),
-        ({"n_points": 0}, "n_points", r"an int in the range \[1, inf\)", "0"),
+        ({"n_points": 0}, "n_points", r"an int in the range \[1, inf\) or None", "0"),
     ],
 )
 def test_bad_parameters_are_refused_before_any_fit(kwargs, name, rule, got):

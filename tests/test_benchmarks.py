@@ -283,3 +283,48 @@ def test_optimism_benchmark_counts_closer_estimates_and_parses_its_command_line(
     assert (args.seeds, args.first_seed, args.n_iter, args.problems) == (5, 0, 30, None)
     with pytest.raises(SystemExit):
         optimism.parse_args(["--half", "selection", "--problems", "friedman1"])
+
+
+def test_cluster_quick_mode_measures_every_method(tmp_path):
+    joblib = pytest.importorskip("joblib")
+    if not hasattr(joblib, "parallel_config"):
+        pytest.skip("the cluster suite needs joblib >= 1.3 (parallel_config)")
+    from sklearn.base import clone
+
+    from benchmarks import cluster
+    from benchmarks import space as sp
+    from benchmarks.report import write
+    from benchmarks.run import cluster_n_iters, parse_args
+
+    args = parse_args(["--suite", "cluster", "--quick", "--workers-list", "8"])
+    assert (args.seeds, args.workers_list, args.cost) == (1, [8], 0.02)
+    assert cluster_n_iters(args) == {8: 8}
+    args = parse_args(["--suite", "cluster"])
+    assert (args.seeds, args.cost) == (5, 2.0)
+    assert cluster_n_iters(args) == {8: 64, 16: 64, 64: 128}
+    args = parse_args(["--suite", "cluster", "--workers-list", "16,64",
+                       "--cluster-n-iter", "64:100"])
+    assert cluster_n_iters(args) == {16: 64, 64: 100}
+    # the simulated cost: --cost on average over the space, a factor 12.5 across it
+    points = sp.sample(cluster.SPACE, 4000, np.random.default_rng(0))
+    costs = [cluster.simulated_seconds(p["C"], p["gamma"], p["class_weight"], 2.0)
+             for p in points]
+    assert abs(np.mean(costs) - 2.0) < 0.1 and max(costs) / min(costs) > 5
+    est = clone(cluster.SimulatedSVC(C=3.0, cost=0.5))
+    assert est.get_params() == {"C": 3.0, "gamma": 0.01, "class_weight": None, "cost": 0.5}
+
+    md, raw = cluster.main([8], {8: 4}, [0], 0.01, ENV, log=lambda *a, **k: None)
+    ran = set(cluster.METHODS) - set(raw["unavailable"])
+    assert {r["method"] for r in raw["runs"]} == ran
+    assert set(raw["unavailable"]) <= {"optuna-tpe"}
+    for r in raw["runs"]:
+        assert r["error"] is None, r["error"]
+        assert (r["n_candidates"], r["n_fits"], len(r["trace"])) == (4, 20, 4)
+        assert 0 < r["utilisation"] <= 1 + 1e-9  # never more than 8 fits at a time
+        assert np.isclose(r["best"], max(s for _, s in r["trace"]))
+        assert all(0 < t <= r["wall"] for t, _ in r["trace"])
+    rand = next(r for r in raw["runs"] if r["method"] == "random")
+    assert rand["wall_ratio"] == 1 and rand["ratio_to_random_best"] <= 1
+    assert "| RandomizedSearchCV (reference) |" in md and "## 8 workers, 4 candidates" in md
+    path = write("cluster", md, raw, tmp_path, tag="quick")
+    assert json.loads(path.with_suffix(".json").read_text())["workers"] == [8]

@@ -14,7 +14,7 @@ distributed = pytest.importorskip("distributed")
 SPACE = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
 SEARCHES = {
     BayesSearchCV: dict(n_iter=8, n_initial_points=4, n_points=4),
-    EvolutionSearchCV: dict(n_iter=8, population_size=4),
+    EvolutionSearchCV: dict(n_iter=8, population_size=4, n_points=4),
     HyperbandSearchCV: dict(n_brackets=2, sampler="bayes"),
 }
 
@@ -44,3 +44,22 @@ def test_same_results_on_a_dask_cluster_as_locally(cls, client, tmp_path):
     # the fits ran on both of the cluster's workers
     assert {task["worker"] for task in stream.data} == set(
         client.scheduler_info()["workers"])
+
+
+@pytest.mark.parametrize("cls", [BayesSearchCV, EvolutionSearchCV], ids=lambda c: c.__name__)
+def test_the_asynchronous_default_keeps_the_cluster_busy(cls, client, tmp_path):
+    # n_points=None: each candidate is proposed when a worker is free; every candidate
+    # is evaluated once, on both workers, and the checkpoint holds them all
+    space = {"C": Real(1e-3, 1e2, log=True), "fit_intercept": [True, False]}
+    with distributed.get_task_stream(client) as stream, parallel_backend("dask"):
+        search = cls(LogisticRegression(max_iter=300), space, n_iter=10, cv=3,
+                     random_state=0, n_jobs=-1, checkpoint=tmp_path / "c.jsonl")
+        search.fit(X_IRIS, Y_IRIS)
+    params = search.cv_results_["params"]
+    assert len(params) == 10 and len({tuple(sorted(p.items())) for p in params}) == 10
+    assert list(search.cv_results_["iter"]) == list(range(10))
+    assert {task["worker"] for task in stream.data} == set(
+        client.scheduler_info()["workers"])
+    resumed = cls(LogisticRegression(max_iter=300), space, n_iter=10, cv=3,
+                  random_state=0, checkpoint=tmp_path / "c.jsonl").fit(X_IRIS, Y_IRIS)
+    assert resumed.cv_results_["params"] == params

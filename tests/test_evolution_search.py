@@ -87,10 +87,10 @@ def test_patience_does_not_stop_a_search_that_improves():
 # -- reproducibility and parallelism -----------------------------------------------------
 
 
-def test_same_random_state_same_results_whatever_n_jobs():
+def test_same_random_state_same_results_whatever_n_jobs_with_n_points():
     X, y = make_classification(n_samples=200, n_features=8, random_state=0)
     runs = [
-        _small_search(n_iter=9, n_jobs=n_jobs, cv=KFold(3)).fit(X, y)
+        _small_search(n_iter=9, n_jobs=n_jobs, n_points=3, cv=KFold(3)).fit(X, y)
         for n_jobs in (1, 2)
     ]
     a, b = (r.cv_results_ for r in runs)

@@ -558,8 +558,25 @@ def test_hyperband_refuses_to_split_a_rung_and_a_tell_of_other_candidates():
 
 
 def test_evolution_batches_name_their_generation():
+    # the k-th point proposed is of generation k // population_size, whatever the
+    # batches it is asked in: one at a time (steady state) or a generation at once
     opt = EvolutionOptimizer(MIXED, population_size=4, random_state=0)
-    batches = run_batches(opt, mixed_objective, 3)
-    assert [b.columns for b in batches] == [{"generation": [g] * 1} for g in range(3)]
+    batches = run_batches(opt, mixed_objective, 6)
+    assert [b.columns for b in batches] == [{"generation": [g]} for g in [0] * 4 + [1] * 2]
+    assert opt.n_generations_ == 2
     gen = opt.ask(4)
-    assert gen.columns == {"generation": [3] * 4}
+    assert gen.columns == {"generation": [1, 1, 2, 2]}
+    assert opt.n_generations_ == 3
+
+
+def test_evolution_patience_counts_generations_of_scores_told_one_at_a_time():
+    opt = EvolutionOptimizer({"x": Real(0, 1)}, population_size=4, patience=2,
+                             random_state=0)
+    n = 0
+    while True:
+        batch = opt.ask(1)
+        if not batch:
+            break
+        opt.tell(batch, [1.0])  # the design sets the best; nothing beats it
+        n += 1
+    assert opt.stopped_ and opt.n_stale_ == 2 and n == 4 + 2 * 4

@@ -101,6 +101,8 @@ class BayesOptimizer(Strategy):
     - a batch (``ask(n)``, ``n > 1``) is chosen greedily with the *kriging believer*
       heuristic: each chosen point is added to the GP with its predicted value before
       the next is chosen (Ginsbourger, Le Riche & Carraro, 2010), so the batch spreads.
+      Points asked earlier whose scores are not told yet (pending, as when candidates
+      are proposed while others are still being evaluated) are added likewise first.
 
     Parameters
     ----------
@@ -407,6 +409,14 @@ class BayesOptimizer(Strategy):
 
     def _model_points(self, n, exclude):
         gp, best = self._fit_surrogate()
+        if self._pending:
+            # points asked earlier and not told yet (being evaluated): believe the
+            # surrogate's prediction for them, as for the points of one batch
+            U = np.array(list(self._pending.values()))
+            f = self._query_features(U)
+            mean, _ = gp.predict(f)
+            gp = gp.condition_on(f, mean)
+            best = min(best, float(mean.min()))
         chosen, keys = [], set(exclude)
         for i in range(n):
             u = self._maximise_acquisition(gp, best, keys)

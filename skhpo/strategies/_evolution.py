@@ -86,9 +86,10 @@ class EvolutionOptimizer(Strategy):
     space : dict, list of dict or SearchSpace
         What to search, as ``param_distributions`` of ``RandomizedSearchCV``.
     population_size : int, default=10
-        Size of the initial design, and the generation size the step-size adaptation is
-        calibrated for. The search classes ask ``population_size`` offspring per
-        generation.
+        Size of the initial design and of a generation: the ``k``-th point proposed
+        belongs to generation ``k // population_size``, whatever the batch sizes it is
+        asked in, and the step-size adaptation and ``patience`` count generations of
+        ``population_size`` points.
     n_parents : int or None, default=None
         Number of best points that breed (``mu``); ``None`` means
         ``max(2, population_size // 3)``.
@@ -105,9 +106,10 @@ class EvolutionOptimizer(Strategy):
         quantile scale of each dimension's prior: a log-uniform parameter moves on a log
         scale), in ``(0, 0.5]``.
     patience : int or None, default=None
-        Stop after ``patience`` consecutive generations (calls of :meth:`Strategy.tell <skhpo.strategies.Strategy.tell>`) without an
-        improvement of the best score: from then on :meth:`ask` returns an empty list and
-        ``stopped_`` is true. ``None`` never stops.
+        Stop after ``patience`` consecutive generations' worth of scores (each
+        ``population_size`` points told) without an improvement of the best score: from
+        then on :meth:`ask` returns an empty list and ``stopped_`` is true. ``None``
+        never stops.
     random_state : int, RandomState instance or None, default=None
         Seeds the design, the selection and the variation.
 
@@ -116,9 +118,11 @@ class EvolutionOptimizer(Strategy):
     sigma_ : float
         The current step size.
     n_generations_ : int
-        Number of :meth:`ask` calls that proposed points.
+        Number of generations begun: points proposed / ``population_size``, rounded
+        up.
     n_stale_ : int
-        Consecutive calls of :meth:`Strategy.tell <skhpo.strategies.Strategy.tell>` without an improvement of the best score.
+        Consecutive generations' worth of scores told without an improvement of the
+        best score.
     stopped_ : bool
         Whether ``patience`` ran out.
 
@@ -182,6 +186,9 @@ class EvolutionOptimizer(Strategy):
         self.n_stale_ = 0
         self._best = -math.inf
         self._n_offspring = 0
+        self._n_asked = 0  # points proposed
+        self._n_unjudged = 0  # points told since the last generation's worth
+        self._improved = False  # ... and whether one of them improved the best
         # key of each pending offspring -> score of its better parent
         self._parent_score: dict = {}
         self._n_choices = self._choices_per_coordinate()
@@ -193,19 +200,20 @@ class EvolutionOptimizer(Strategy):
         return self.patience is not None and self.n_stale_ >= self.patience
 
     def ask(self, n: int = 1) -> Batch:
-        """Propose one generation of up to ``n`` new, distinct parameter dicts (none once
-        ``patience`` has run out); its :attr:`~Batch.columns` hold its ``generation``
-        (0 for the initial design)."""
+        """Propose up to ``n`` new, distinct parameter dicts (none once ``patience``
+        has run out); their :attr:`~Batch.columns` hold each one's ``generation`` (0
+        for the initial design)."""
         if self.stopped_:
             _check_n(n)
             return Batch()
         params = super().ask(n)
-        if params:
-            self.n_generations_ += 1
+        self._n_asked += len(params)
+        self.n_generations_ = -(-self._n_asked // self.population_size)
         return params
 
     def _columns(self, n):
-        return {"generation": [self.n_generations_] * n}
+        return {"generation": [(self._n_asked + i) // self.population_size
+                               for i in range(n)]}
 
     # -- proposals -----------------------------------------------------------------
 
@@ -359,9 +367,12 @@ class EvolutionOptimizer(Strategy):
         finite = scores[np.isfinite(scores)]
         if len(finite) and finite.max() > self._best:
             self._best = float(finite.max())
-            self.n_stale_ = 0
-        else:
-            self.n_stale_ += 1
+            self._improved = True
+        self._n_unjudged += len(scores)
+        while self._n_unjudged >= self.population_size:  # a generation's worth
+            self._n_unjudged -= self.population_size
+            self.n_stale_ = 0 if self._improved else self.n_stale_ + 1
+            self._improved = False
 
 
 def _is_probability(p) -> bool:
