@@ -81,10 +81,12 @@ class BayesSearchCV(_AskTellSearchCV):
     cv : int, cross-validation generator or an iterable, default=None
         As in ``RandomizedSearchCV`` (5-fold by default).
     verbose : int, default=0
-        ``>= 1`` prints one line per iteration with the best score so far, plus
-        scikit-learn's own messages.
+        ``>= 1`` prints one line per iteration with the best score so far (one per
+        candidate, with its score, when asynchronous), plus scikit-learn's own
+        messages.
     pre_dispatch : int or str, default="2*n_jobs"
-        As in ``RandomizedSearchCV``.
+        As in ``RandomizedSearchCV``. An asynchronous search (``n_points=None``, several
+        workers) hands out a task per worker plus one candidate's instead.
     error_score : "raise" or numeric, default=np.nan
         Score of a fit that fails (in ``cv_results_``); not ``np.inf``, which would rank
         every failed candidate first. A failing candidate does not stop the search; the
@@ -101,9 +103,11 @@ class BayesSearchCV(_AskTellSearchCV):
         each completed batch). Calling ``fit`` again with the same file after
         an interruption replays what it holds without refitting, then continues: the
         search ends with the same candidates, ``cv_results_`` and ``best_params_`` as an
-        uninterrupted one. A checkpoint written by a different search (estimator,
-        space, scoring, settings, CV splits or data) is refused with an error that says
-        what differs. ``None``: no checkpoint.
+        uninterrupted one (asynchronously, with ``n_points=None`` and several workers:
+        with every candidate the file holds, the others proposed anew). A checkpoint
+        written by a different search (estimator, space, scoring, settings, CV splits
+        or data) is refused with an error that says what differs. ``None``: no
+        checkpoint.
 
     Attributes
     ----------

@@ -204,9 +204,11 @@ class SearchRun:
                 done += self._evaluate_async(strategy, n_total - done, done, search_ctx)
         return done
 
-    def _replay_and_tell(self, record, strategy, *, first: int = 0, more=None) -> int:
+    def _replay_and_tell(self, record, strategy) -> int:
         """Add a recorded batch (or part) to the results without fitting and tell the
-        strategy its scores, whatever it would propose now. Returns its length."""
+        strategy its scores, whatever it would propose now (its points are checked to
+        be points of the space, and its fits to be one per fold). Returns its
+        length."""
         points = np.asarray(record["points"], dtype=float)
         params = self.space.decode(points)
         n = len(params)

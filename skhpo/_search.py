@@ -278,6 +278,9 @@ class _SkhpoSearchCV(BaseSearchCV):
             k: v for k, v in sorted(self.get_params(deep=False).items())
             if k not in ("estimator", "param_distributions", "scoring", "cv",
                          *_RUNTIME_SETTINGS)
+            # the default n_points=None is left out: checkpoints written before the
+            # parameter existed (EvolutionSearchCV) resume under it
+            and not (k == "n_points" and v is None)
         }
         if not isinstance(settings.get("random_state"), (Integral, type(None))):
             # the checkpoint keeps the generator's state; its address means nothing

@@ -495,8 +495,8 @@ class _Streamed:
     With ``propose`` (asynchronous), the parameters of candidate ``j`` are asked for
     when joblib takes its first task, which it does as soon as a worker is free (with
     at most ``n_jobs`` tasks handed out, plus one candidate's queued), and the outputs
-    come in the order the fits end: ``on_result(j, outputs)`` is called as soon as a candidate's splits are done,
-    ``on_candidate`` still in the candidates' order.
+    come in the order the fits end: ``on_result(j, outputs)`` is called as soon as a
+    candidate's splits are done, ``on_candidate`` still in the candidates' order.
 
     Which task is a candidate's last is read from the ``split_progress=(split,
     n_splits)`` that ``evaluate_candidates`` gives each ``_fit_and_score`` task.
@@ -552,8 +552,10 @@ class _Streamed:
         streaming = None
         for return_as in ("generator_unordered", "generator"):  # joblib < 1.4: ordered
             try:
+                # batch_size=1: joblib's automatic batching would take many tasks, and
+                # so propose many candidates, at once
                 streaming = type(parallel)(n_jobs=parallel.n_jobs, pre_dispatch=in_flight,
-                                           return_as=return_as)
+                                           batch_size=1, return_as=return_as)
                 break
             except ValueError:
                 continue
@@ -567,8 +569,8 @@ class _Streamed:
                 if split == 0:
                     try:
                         params = self._propose(state["n_tasks"] // n_splits)
-                    except BaseException as e:  # raised in the caller's thread
-                        state["error"] = e
+                    except Exception as e:  # raised in the caller's thread, once the
+                        state["error"] = e  # fits handed out are in
                         return
                     if params is None:
                         return

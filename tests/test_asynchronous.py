@@ -164,3 +164,29 @@ def test_bad_n_points_is_refused_before_any_fit(cls, bad, error, rule):
     with pytest.raises(error, match=param_error(cls, "n_points", rule, repr(bad))):
         fit_in_threads(search(cls, n_points=bad))
     assert not Timed.log
+
+
+def test_a_process_backend_proposes_a_candidate_only_when_a_worker_frees_up(
+        monkeypatch):
+    # loky batches quick tasks automatically, which would propose many candidates at
+    # once: an asynchronous search hands out one task at a time, a task per worker plus
+    # one candidate's queued
+    from skhpo.strategies import BayesOptimizer
+
+    pending = []
+    ask = BayesOptimizer.ask
+
+    def counting_ask(self, n=1):
+        pending.append(len(self._pending))
+        return ask(self, n)
+
+    monkeypatch.setattr(BayesOptimizer, "ask", counting_ask)
+    from sklearn.linear_model import LogisticRegression
+
+    s = BayesSearchCV(LogisticRegression(max_iter=300), SPACE, n_iter=24, cv=KFold(3),
+                      n_initial_points=4, random_state=0, n_jobs=2)
+    with parallel_config(backend="loky"):
+        s.fit(X_IRIS, Y_IRIS)
+    assert len(s.cv_results_["params"]) == 24 and len(pending) == 24
+    # (2 workers + 3 queued) tasks of 3 folds: at most 3 candidates under way
+    assert max(pending) <= 3

@@ -580,3 +580,29 @@ def test_evolution_patience_counts_generations_of_scores_told_one_at_a_time():
         opt.tell(batch, [1.0])  # the design sets the best; nothing beats it
         n += 1
     assert opt.stopped_ and opt.n_stale_ == 2 and n == 4 + 2 * 4
+
+
+def test_evolution_a_replay_told_at_once_counts_each_generation():
+    # a checkpoint's points, told in one call, count generation by generation: steadily
+    # improving ones do not exhaust patience; and they take their places in the
+    # numbering of the generations
+    opt = EvolutionOptimizer({"x": Real(0, 1)}, population_size=4, patience=2,
+                             random_state=0)
+    opt.tell([{"x": i / 20} for i in range(12)], list(range(12)))
+    assert not opt.stopped_ and opt.n_stale_ == 0 and opt.n_generations_ == 3
+    assert opt.ask(1).columns == {"generation": [3]}
+
+
+def test_evolution_a_stop_is_for_good():
+    # scores of points still being evaluated when patience ran out do not restart it
+    opt = EvolutionOptimizer({"x": Real(0, 1)}, population_size=2, patience=1,
+                             random_state=0)
+    design = opt.ask(2)
+    opt.tell(design, [1.0, 1.0])
+    late = opt.ask(2)
+    opt.tell(late[:1], [0.5])
+    in_flight = opt.ask(1)
+    opt.tell(late[1:], [0.5])
+    assert opt.stopped_ and opt.ask(1) == []
+    opt.tell(in_flight, [9.0])
+    assert opt.stopped_ and opt.ask(1) == []

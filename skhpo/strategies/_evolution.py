@@ -189,6 +189,7 @@ class EvolutionOptimizer(Strategy):
         self._n_asked = 0  # points proposed
         self._n_unjudged = 0  # points told since the last generation's worth
         self._improved = False  # ... and whether one of them improved the best
+        self._stopped = False
         # key of each pending offspring -> score of its better parent
         self._parent_score: dict = {}
         self._n_choices = self._choices_per_coordinate()
@@ -196,8 +197,18 @@ class EvolutionOptimizer(Strategy):
 
     @property
     def stopped_(self) -> bool:
-        """Whether ``patience`` has run out."""
-        return self.patience is not None and self.n_stale_ >= self.patience
+        """Whether ``patience`` has run out (for good: scores told afterwards, of
+        points still being evaluated, do not restart the search)."""
+        return self._stopped
+
+    def tell(self, params, scores) -> None:
+        pending = set(self._pending)
+        n_before = len(self.scores_)
+        super().tell(params, scores)
+        # points told without being asked (a checkpoint's, say) take their place in
+        # the count of points proposed, which numbers the generations
+        self._n_asked += sum(_key(u) not in pending for u in self.X_[n_before:])
+        self.n_generations_ = -(-self._n_asked // self.population_size)
 
     def ask(self, n: int = 1) -> Batch:
         """Propose up to ``n`` new, distinct parameter dicts (none once ``patience``
@@ -364,15 +375,17 @@ class EvolutionOptimizer(Strategy):
             )
             self.sigma_ = float(np.clip(self.sigma_ * math.exp(change),
                                         _SIGMA_MIN, _SIGMA_MAX))
-        finite = scores[np.isfinite(scores)]
-        if len(finite) and finite.max() > self._best:
-            self._best = float(finite.max())
-            self._improved = True
-        self._n_unjudged += len(scores)
-        while self._n_unjudged >= self.population_size:  # a generation's worth
-            self._n_unjudged -= self.population_size
-            self.n_stale_ = 0 if self._improved else self.n_stale_ + 1
-            self._improved = False
+        for score in scores:  # in the order told, a generation's worth at a time
+            if np.isfinite(score) and score > self._best:
+                self._best = float(score)
+                self._improved = True
+            self._n_unjudged += 1
+            if self._n_unjudged == self.population_size:
+                self._n_unjudged = 0
+                self.n_stale_ = 0 if self._improved else self.n_stale_ + 1
+                self._improved = False
+                if self.patience is not None and self.n_stale_ >= self.patience:
+                    self._stopped = True
 
 
 def _is_probability(p) -> bool:
