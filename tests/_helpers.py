@@ -1,6 +1,8 @@
 """Data and functions the test modules share; the fake estimators are in
 ``tests._estimators``."""
 
+import threading
+
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -43,3 +45,12 @@ def assert_refused_before_any_fit(cls, kwargs, error, match):
 def dict_scorer(est, X, y):
     """A callable scorer returning a dict: ``acc`` (the estimator's score) and ``one``."""
     return {"acc": est.score(X, y), "one": 1.0}
+
+
+def join_worker_threads(before=()) -> None:
+    """Wait for the worker threads of joblib's threading backend (started since the
+    threads ``before``) to end: when a fit raises, joblib returns at once while they
+    finish, and may start, the fits they were handed."""
+    for thread in set(threading.enumerate()) - set(before):
+        if thread.name.endswith("(worker)"):
+            thread.join(timeout=60)

@@ -15,6 +15,8 @@ import threading  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests._helpers import join_worker_threads  # noqa: E402
+
 
 @pytest.fixture(autouse=True)
 def _no_fit_outlives_its_test():
@@ -27,6 +29,4 @@ def _no_fit_outlives_its_test():
     """
     before = set(threading.enumerate())
     yield
-    for thread in set(threading.enumerate()) - before:
-        if thread.name.endswith("(worker)"):
-            thread.join(timeout=60)
+    join_worker_threads(before)
