@@ -276,13 +276,14 @@ class SearchRun:
                                          n_total=first_iter + n_slots)
 
         points = _LazyPoints(self.space, asked)
+        n_logged = len(book.fit_errors)
         results = self._evaluate_rows(slots, 0, search_ctx, columns, self.cv, points,
                                       propose=propose, on_result=on_result,
                                       part_offset=n_part)
         n = len(asked)
         params = [b[0] for b in asked]
         scores, key, failed = self._batch_summary(results, params,
-                                                  book.fit_errors[-n * search.n_splits_:])
+                                                  book.fit_errors[n_logged:])
         if journal is not None:
             all_params = (self.space.decode(np.asarray(part["points"])) if n_part else [])
             all_params = [*all_params, *params]

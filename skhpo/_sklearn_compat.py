@@ -37,6 +37,7 @@ An unsupported scikit-learn fails at import, with the supported range in the mes
 from __future__ import annotations
 
 import contextvars
+import itertools
 import re
 import warnings
 from contextlib import contextmanager
@@ -546,9 +547,14 @@ class _Streamed:
         from joblib import effective_n_jobs
 
         parallel = self._parallel
+        iterable = iter(iterable)
+        first = next(iterable, None)
+        if first is None:
+            return []
+        iterable = itertools.chain([first], iterable)
         # a task per worker, and one candidate's tasks queued: a worker that frees up
         # takes a task at once while the next candidate is being proposed
-        in_flight = effective_n_jobs(parallel.n_jobs) + self._book._search.n_splits_
+        in_flight = effective_n_jobs(parallel.n_jobs) + first[2]["split_progress"][1]
         streaming = None
         for return_as in ("generator_unordered", "generator"):  # joblib < 1.4: ordered
             try:

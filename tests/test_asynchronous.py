@@ -190,6 +190,10 @@ def test_a_process_backend_proposes_a_candidate_only_when_a_worker_frees_up(
         s.fit(X_IRIS, Y_IRIS)
     assert len(s.cv_results_["params"]) == 24 and len(pending) == 24
     # (2 workers + 3 queued) tasks of 3 folds span at most 3 candidates, plus one or two
-    # done whose scores the main thread has not read yet; joblib's automatic batching
-    # took 12 ahead here
-    assert max(pending) <= 5
+    # done whose scores the main thread has not read yet (joblib < 1.4 returns results
+    # in order: a few more wait for an earlier one); joblib's automatic batching took
+    # 12 ahead here
+    import joblib
+
+    unordered = tuple(int(v) for v in joblib.__version__.split(".")[:2]) >= (1, 4)
+    assert max(pending) <= (5 if unordered else 8)
